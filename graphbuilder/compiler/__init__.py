@@ -1,0 +1,1 @@
+"""Shape inference, torch.fx code generation and ONNX / PyTorch-code export."""

@@ -1,0 +1,239 @@
+"""Shape and parameter-count inference on ``meta`` tensors.
+
+Every node's module is built on the ``meta`` device and run on ``meta`` tensors:
+no memory is allocated and nothing is computed, yet torch itself tells us each
+output shape. Results are cached per (op, parameters, input shapes), so after an
+edit only the nodes whose inputs changed do real work, and a ResNet's many
+identical blocks cost one build each.
+
+Problems never raise: each becomes a :class:`GraphError` pinned to the node that
+caused it. Nodes downstream of a failure get no shape and no extra message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from graphbuilder.core.errors import GraphError
+from graphbuilder.core.graph import ModelGraph
+from graphbuilder.core.ops._util import fmt_shape
+from graphbuilder.core.registry import OpSpec, get_op
+from graphbuilder.core.validation import validate_structure
+
+#: Batch size used on meta tensors (2, not 1: BatchNorm refuses a batch of one).
+INFER_BATCH = 2
+_DTYPES = {"float32": torch.float32, "int64": torch.int64}
+_CACHE_LIMIT = 20_000
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """What inference learned about one node's output."""
+
+    shape: tuple[int, ...] | None = None  # full shape, batch axis included when batched
+    dtype: str | None = None
+    batched: bool = True
+    params: int = 0
+    trainable: int = 0
+    buffer_bytes: int = 0
+    error: str | None = None
+
+    @property
+    def feature_shape(self) -> tuple[int, ...] | None:
+        """Shape without the batch axis, the way the editor shows it."""
+        if self.shape is None:
+            return None
+        return self.shape[1:] if self.batched else self.shape
+
+    def shape_text(self) -> str:
+        """E.g. ``64×56×56`` for a batched tensor, ``1×1×768`` for a Parameter."""
+        fs = self.feature_shape
+        if fs is None:
+            return "?"
+        return "×".join(str(d) for d in fs) if fs else "scalar"
+
+
+@dataclass
+class ShapeReport:
+    nodes: dict[str, NodeInfo] = field(default_factory=dict)
+    errors: list[GraphError] = field(default_factory=list)  # errors and warnings
+
+    @property
+    def ok(self) -> bool:
+        return not any(e.is_error for e in self.errors)
+
+    @property
+    def blocking(self) -> list[GraphError]:
+        return [e for e in self.errors if e.is_error]
+
+    @property
+    def total_params(self) -> int:
+        return sum(i.params for i in self.nodes.values())
+
+    @property
+    def trainable_params(self) -> int:
+        return sum(i.trainable for i in self.nodes.values())
+
+    @property
+    def size_bytes(self) -> int:
+        """fp32 size of parameters plus buffers (what a checkpoint weighs)."""
+        return 4 * self.total_params + sum(i.buffer_bytes for i in self.nodes.values())
+
+    def errors_for(self, node_id: str) -> list[GraphError]:
+        return [e for e in self.errors if e.node == node_id]
+
+
+class _Cache:
+    """Bounded LRU of per-node results keyed by op, parameters and input signature."""
+
+    def __init__(self) -> None:
+        self.data: OrderedDict[tuple, NodeInfo] = OrderedDict()
+
+    def get(self, key: tuple) -> NodeInfo | None:
+        hit = self.data.get(key)
+        if hit is not None:
+            self.data.move_to_end(key)
+        return hit
+
+    def put(self, key: tuple, info: NodeInfo) -> None:
+        self.data[key] = info
+        if len(self.data) > _CACHE_LIMIT:
+            self.data.popitem(last=False)
+
+
+_CACHE = _Cache()
+
+
+def ordered_inputs(spec: OpSpec, connected: dict[str, str]) -> list[tuple[str, Any]]:
+    """(port name, source or list of sources or None) in the op's port order."""
+    out: list[tuple[str, Any]] = []
+    for port in spec.inputs:
+        names = port.port_names(connected)
+        if port.variadic:
+            out.append((port.name, [connected[n] for n in names]))
+        else:
+            out.append((port.name, connected[names[0]] if names else None))
+    return out
+
+
+def trailing_optional_trim(values: list[Any]) -> list[Any]:
+    """Drop trailing ``None`` so optional ports fall back to the op's defaults."""
+    while values and values[-1] is None:
+        values = values[:-1]
+    return values
+
+
+def infer_shapes(graph: ModelGraph) -> ShapeReport:
+    """Validate ``graph`` and infer every node's output shape and parameter count."""
+    report = ShapeReport(errors=validate_structure(graph))
+    if any(e.message.startswith("connections form a loop") for e in report.errors):
+        return report
+    broken = {e.node for e in report.errors if e.is_error and e.node}
+    for node_id in graph.topological_order():
+        if node_id in broken:
+            report.nodes[node_id] = NodeInfo(error="see problems")
+            continue
+        info = _infer_node(graph, node_id, report.nodes)
+        report.nodes[node_id] = info
+        if info.error:
+            report.errors.append(GraphError(node_id, info.error))
+    return report
+
+
+def _infer_node(graph: ModelGraph, node_id: str, known: dict[str, NodeInfo]) -> NodeInfo:
+    spec = get_op(graph.op(node_id))
+    params = graph.params(node_id)
+    if spec.kind == "input":
+        return NodeInfo((INFER_BATCH, *params["shape"]), params["dtype"], True)
+    ports = ordered_inputs(spec, graph.inputs_of(node_id))
+    src_infos: list[Any] = []
+    for _, src in ports:
+        if isinstance(src, list):
+            src_infos.append([known.get(s) for s in src])
+        else:
+            src_infos.append(known.get(src) if src is not None else None)
+    flat = [i for x in src_infos for i in (x if isinstance(x, list) else [x]) if x is not None]
+    if any(i is None or i.shape is None for i in flat):
+        return NodeInfo()  # upstream problem: reported there, not here
+    batched = any(i.batched for i in flat) if flat else False
+    if spec.kind == "output":
+        return NodeInfo(flat[0].shape, flat[0].dtype, flat[0].batched)
+
+    def sig(x: Any) -> Any:
+        if isinstance(x, list):
+            return tuple(sig(i) for i in x)
+        return None if x is None else (x.shape, x.dtype)
+
+    key = (spec.name, json.dumps(params, sort_keys=True), tuple(sig(x) for x in src_infos))
+    cached = _CACHE.get(key)
+    if cached is None:
+        cached = _compute(spec, params, src_infos)
+        _CACHE.put(key, cached)
+    if cached.error is None and spec.kind != "parameter":
+        return NodeInfo(cached.shape, cached.dtype, batched, cached.params, cached.trainable,
+                        cached.buffer_bytes)
+    return cached
+
+
+def _shapes(src_infos: list[Any]) -> list[Any]:
+    return [[i.shape for i in x] if isinstance(x, list) else (x.shape if x else None)
+            for x in src_infos]
+
+
+def _tensor(info: Any) -> Any:
+    if isinstance(info, list):
+        return [_tensor(i) for i in info]
+    if info is None:
+        return None
+    return torch.empty(info.shape, dtype=_DTYPES.get(info.dtype, torch.float32), device="meta")
+
+
+def _compute(spec: OpSpec, params: dict[str, Any], src_infos: list[Any]) -> NodeInfo:
+    in_shapes = _shapes(src_infos)
+    if spec.check is not None:
+        try:
+            msg = spec.check(params, in_shapes)
+        except Exception as exc:  # a check must never take the editor down
+            msg = f"{spec.name}: cannot check inputs ({exc})"
+        if msg:
+            return NodeInfo(error=msg)
+    try:
+        with torch.device("meta"):
+            module = spec.build(params, in_shapes) if spec.build else None
+        if spec.kind == "parameter":
+            n = module.numel()
+            return NodeInfo(tuple(module.shape), "float32", False, n, n)
+        args = trailing_optional_trim([_tensor(x) for x in src_infos])
+        forward = spec.forward or _default_forward
+        out = forward(module, *args, **params)
+    except Exception as exc:
+        return NodeInfo(error=_explain(spec, in_shapes, exc))
+    if not isinstance(out, torch.Tensor):
+        return NodeInfo(error=f"{spec.name} did not produce a single tensor")
+    n_params = trainable = buf = 0
+    if isinstance(module, torch.nn.Module):
+        for p in module.parameters():
+            n_params += p.numel()
+            trainable += p.numel() if p.requires_grad else 0
+        buf = sum(b.numel() * b.element_size() for b in module.buffers())
+    dtype = "int64" if out.dtype == torch.int64 else "float32"
+    return NodeInfo(tuple(out.shape), dtype, True, n_params, trainable, buf)
+
+
+def _default_forward(module: Any, x: Any, **_: Any) -> Any:
+    return module(x)
+
+
+def _explain(spec: OpSpec, in_shapes: list[Any], exc: Exception) -> str:
+    """Turn torch's error into one line naming the op and its input shapes."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    flat = [s for x in in_shapes for s in (x if isinstance(x, list) else [x]) if s is not None]
+    shapes = " and ".join(fmt_shape(s) for s in flat)
+    if "expected scalar type Long" in first or "Expected tensor for argument #1 'indices'" in first:
+        return f"{spec.name} needs integer token ids: set the Input's dtype to int64"
+    return f"{spec.name} cannot take input {shapes}: {first}"

@@ -1,0 +1,1 @@
+"""Graph model, op registry, file format and validation. No Qt, no training."""

@@ -1,0 +1,152 @@
+"""Pooling and upsampling."""
+
+from __future__ import annotations
+
+import torch.nn.functional as F
+from torch import nn
+
+from graphbuilder.core.ops._util import fmt_shape, need_rank, pair
+from graphbuilder.core.params import Bool, Choice, Float, Size
+from graphbuilder.core.registry import OpSpec, PortSpec, register_op
+
+IMG = "an image-like tensor [channels, height, width]"
+SEQ = "a [channels, length] tensor"
+
+
+def _t(v):
+    return tuple(v) if isinstance(v, list) else v
+
+
+def _pool_check(op: str, rank: int):
+    def check(p: dict, s: list) -> str | None:
+        what = IMG if rank == 3 else SEQ
+        msg = need_rank(op, s[0], (rank,), what)
+        if msg:
+            return msg
+        k = pair(p["kernel_size"]) if rank == 3 else (p["kernel_size"],)
+        pad = pair(p["padding"]) if rank == 3 else (p["padding"],)
+        if any(pp > kk // 2 for pp, kk in zip(pad, k, strict=False)):
+            return "padding must be at most half the kernel size"
+        if any(size + 2 * pp < kk for size, kk, pp in zip(s[0][2:], k, pad, strict=False)):
+            return (f"pooling window {p['kernel_size']} is larger than the input "
+                    f"{fmt_shape(s[0])}; remove a pooling step or use a smaller window")
+        return None
+    return check
+
+
+def _pool_params(default_k: int = 2) -> tuple:
+    return (
+        Size("kernel_size", default_k, "window size"),
+        Size("stride", None, "step (default: the window size)", optional=True),
+        Size("padding", 0, "implicit padding on each side", min=0),
+        Bool("ceil_mode", False, "round the output size up instead of down"),
+    )
+
+
+for _name, _cls, _rank in (
+    ("MaxPool2d", nn.MaxPool2d, 3), ("MaxPool1d", nn.MaxPool1d, 2),
+    ("AvgPool2d", nn.AvgPool2d, 3), ("AvgPool1d", nn.AvgPool1d, 2),
+):
+    _kind = "maximum" if _name.startswith("Max") else "average"
+    register_op(OpSpec(
+        _name, "Pooling",
+        f"Takes the {_kind} over each window; shrinks the spatial size by the stride.",
+        params=_pool_params(),
+        build=(lambda cls: lambda p, s: cls(
+            _t(p["kernel_size"]), stride=_t(p["stride"]), padding=_t(p["padding"]),
+            ceil_mode=p["ceil_mode"]))(_cls),
+        check=_pool_check(_name, _rank),
+        key_params=("kernel_size", "stride"),
+    ))
+
+for _name, _cls, _rank in (
+    ("AdaptiveAvgPool2d", nn.AdaptiveAvgPool2d, 3), ("AdaptiveAvgPool1d", nn.AdaptiveAvgPool1d, 2),
+    ("AdaptiveMaxPool2d", nn.AdaptiveMaxPool2d, 3),
+):
+    register_op(OpSpec(
+        _name, "Pooling",
+        "Pools to a fixed output size whatever the input size (1 = global pooling).",
+        params=(Size("output_size", 1, "output spatial size"),),
+        build=(lambda cls: lambda p, s: cls(_t(p["output_size"])))(_cls),
+        check=(lambda n, r: lambda p, s: need_rank(n, s[0], (r,), IMG if r == 3 else SEQ))(
+            _name, _rank),
+        key_params=("output_size",),
+    ))
+
+register_op(OpSpec(
+    "GlobalAvgPool2d", "Pooling",
+    "Averages each channel over height and width: [C, H, W] -> [C].",
+    kind="function",
+    forward=lambda m, x: x.mean((2, 3)),
+    check=lambda p, s: need_rank("GlobalAvgPool2d", s[0], (3,), IMG),
+))
+
+
+def _upsample_check(p: dict, s: list) -> str | None:
+    msg = need_rank("Upsample", s[0], (2, 3), "a [C, L] or [C, H, W] tensor")
+    if msg:
+        return msg
+    if p["mode"] == "bilinear" and len(s[0]) != 4:
+        return "bilinear upsampling needs an image-like [C, H, W] input; use 'linear' for 1-D"
+    if p["mode"] == "linear" and len(s[0]) != 3:
+        return "linear upsampling needs a [C, L] input; use 'bilinear' for images"
+    return None
+
+
+register_op(OpSpec(
+    "Upsample", "Pooling",
+    "Enlarges the spatial size by a factor (nearest or bilinear interpolation, no weights).",
+    params=(
+        Float("scale_factor", 2.0, "size multiplier", min=0.01, max=64),
+        Choice("mode", "nearest", ("nearest", "bilinear", "linear"), "interpolation"),
+        Bool("align_corners", False, "bilinear: align the corner pixels"),
+    ),
+    build=lambda p, s: nn.Upsample(
+        scale_factor=p["scale_factor"], mode=p["mode"],
+        align_corners=p["align_corners"] if p["mode"] != "nearest" else None),
+    check=_upsample_check,
+    key_params=("scale_factor", "mode"),
+))
+
+
+def _crop_like(m, x, like):
+    h, w = like.shape[-2], like.shape[-1]
+    top = (x.shape[-2] - h) // 2
+    left = (x.shape[-1] - w) // 2
+    return x[:, :, top:top + h, left:left + w]
+
+
+def _crop_check(p: dict, s: list) -> str | None:
+    x, like = s
+    if len(x) != 4 or len(like) != 4:
+        return "CenterCropLike needs two image-like tensors [C, H, W]"
+    if x[2] < like[2] or x[3] < like[3]:
+        return (f"cannot crop {fmt_shape(x)} down to the size of {fmt_shape(like)}: "
+                "it is smaller; use ResizeLike instead")
+    return None
+
+
+register_op(OpSpec(
+    "CenterCropLike", "Pooling",
+    "Crops the centre of 'in' to the height/width of 'like' (the classic U-Net skip crop).",
+    kind="function",
+    inputs=(PortSpec("in"), PortSpec("like", "tensor whose height and width to match")),
+    forward=_crop_like,
+    check=_crop_check,
+))
+
+
+def _resize_like(m, x, like, mode="nearest"):
+    return F.interpolate(x, size=(like.shape[-2], like.shape[-1]), mode=mode)
+
+
+register_op(OpSpec(
+    "ResizeLike", "Pooling",
+    "Resizes 'in' to the height/width of 'like' by interpolation.",
+    kind="function",
+    inputs=(PortSpec("in"), PortSpec("like", "tensor whose height and width to match")),
+    params=(Choice("mode", "nearest", ("nearest", "bilinear"), "interpolation"),),
+    forward=_resize_like,
+    check=lambda p, s: None if len(s[0]) == 4 and len(s[1]) == 4
+    else "ResizeLike needs two image-like tensors [C, H, W]",
+))

@@ -1,0 +1,55 @@
+"""The package layering is a rule, not a convention: check every import statically."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).resolve().parent.parent / "graphbuilder"
+
+# layer -> packages of ours it may import (besides itself)
+ALLOWED = {
+    "core": set(),
+    "compiler": {"core"},
+    "zoo": {"core", "compiler"},
+    "training": {"core", "compiler"},
+    "ui": {"core", "compiler", "zoo", "training", "resources"},
+}
+QT = ("PySide6", "pyqtgraph", "shiboken6")
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+    return names
+
+
+def _files(layer: str) -> list[Path]:
+    return sorted((PKG / layer).rglob("*.py"))
+
+
+@pytest.mark.parametrize("layer", sorted(ALLOWED))
+def test_layer_imports(layer: str) -> None:
+    bad = []
+    for path in _files(layer):
+        for name in _imports(path):
+            parts = name.split(".")
+            if parts[0] == "graphbuilder" and len(parts) > 1:
+                other = parts[1]
+                if other != layer and other not in ALLOWED[layer]:
+                    bad.append(f"{path.relative_to(PKG)} imports {name}")
+            if layer != "ui" and parts[0] in QT:
+                bad.append(f"{path.relative_to(PKG)} imports Qt ({name})")
+    assert not bad, "layering violations:\n" + "\n".join(bad)
+
+
+def test_cli_imports_no_qt() -> None:
+    for name in _imports(PKG / "cli.py"):
+        assert name.split(".")[0] not in QT
