@@ -1,0 +1,69 @@
+"""The run directory: config.json, metrics.csv, metrics.json, best.pt / last.pt.
+
+Files are rewritten whole and atomically after every epoch (they are small), so a crash
+or a reader at any moment sees a complete file. Disabled (``dir=None``) on non-zero DDP
+ranks and when the caller gives no run directory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from graphbuilder.core.atomic import atomic_write_text
+from graphbuilder.training.config import RunConfig
+
+
+class RunLog:
+    def __init__(self, run_dir: Path | None, config: RunConfig) -> None:
+        self.dir = Path(run_dir) if run_dir is not None else None
+        self.config = config
+        self.started = time.time()
+
+    @property
+    def enabled(self) -> bool:
+        return self.dir is not None
+
+    def path(self, name: str) -> Path:
+        assert self.dir is not None
+        return self.dir / name
+
+    def start(self) -> None:
+        if self.dir is None:
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.dir / "config.json",
+                          json.dumps(self.config.to_dict(), indent=2) + "\n")
+
+    def epoch(self, history: list[dict[str, Any]], best: dict[str, Any]) -> None:
+        if self.dir is None or not history:
+            return
+        keys: list[str] = []
+        for row in history:
+            keys += [k for k in row if k not in keys]
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=keys, lineterminator="\n")
+        writer.writeheader()
+        for row in history:
+            writer.writerow({k: row.get(k, "") for k in keys})
+        atomic_write_text(self.dir / "metrics.csv", buf.getvalue())
+        self._json(history, best, None)
+
+    def end(self, reason: str, history: list[dict[str, Any]] | None = None,
+            best: dict[str, Any] | None = None) -> None:
+        if self.dir is None:
+            return
+        doc_path = self.dir / "metrics.json"
+        doc = json.loads(doc_path.read_text()) if doc_path.exists() else {"history": [],
+                                                                          "best": {}}
+        self._json(doc["history"], doc["best"], reason)
+
+    def _json(self, history: list, best: dict, reason: str | None) -> None:
+        assert self.dir is not None
+        doc = {"history": history, "best": best, "end_reason": reason,
+               "elapsed_s": time.time() - self.started}
+        atomic_write_text(self.dir / "metrics.json", json.dumps(doc, indent=2) + "\n")
