@@ -12,7 +12,7 @@ from typing import Any
 
 from graphbuilder.compiler.shapes import infer_shapes
 from graphbuilder.core.builder import NetBuilder
-from graphbuilder.core.graph import ModelGraph
+from graphbuilder.core.graph import Group, ModelGraph
 
 #: Categories the template browser groups by.
 CATEGORIES = ("Basics", "Image classification", "Segmentation", "Sequence", "Generative")
@@ -40,6 +40,16 @@ def run_config(dataset: str, *, epochs: int = 10, batch_size: int = 64,
         "checkpoint": {"keep_best": True, "monitor": monitor, "mode": "min"},
         "seed": 0,
     }
+
+
+def group_nodes(b: NetBuilder, group_id: str, label: str, since: set[str]) -> None:
+    """Group the nodes added since the snapshot ``since`` without prefixing their ids.
+
+    ``NetBuilder.scope`` groups *and* prefixes; torchvision's stem (``conv1``, ``bn1``...)
+    must keep its bare names yet still fold into one box in the editor.
+    """
+    nodes = [n for n in b.graph.nodes() if n not in since]
+    b._groups.append(Group(group_id, label, nodes))  # noqa: SLF001 - builder's own list
 
 
 def finish(b: NetBuilder, *, title: str, description: str, category: str,

@@ -13,18 +13,35 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from graphbuilder.core.atomic import atomic_write_text
 from graphbuilder.core.fileformat import dumps_graph
 from graphbuilder.core.graph import ModelGraph
-from graphbuilder.zoo import classic
+from graphbuilder.zoo import classic, densenet, inception, mobile, resnet, sequence, unet, vgg, vit
 from graphbuilder.zoo.catalog import templates_dir
 
 #: template name -> generator (no arguments: the shipped configuration).
 GENERATORS: dict[str, Callable[[], ModelGraph]] = {
     "simple_cnn": classic.simple_cnn,
     "mlp": classic.mlp,
+    "lenet5": classic.lenet5,
+    "autoencoder": classic.autoencoder,
+    "alexnet": vgg.alexnet,
+    "vgg11": partial(vgg.vgg, "vgg11"),
+    "vgg16": partial(vgg.vgg, "vgg16"),
+    "googlenet": inception.googlenet,
+    **{f"resnet{d}": partial(resnet.resnet, d) for d in sorted(resnet.CONFIGS)},
+    "densenet121": partial(densenet.densenet, 121),
+    "squeezenet1_1": mobile.squeezenet1_1,
+    "mobilenet_v2": mobile.mobilenet_v2,
+    "fcn": unet.fcn,
+    "unet": unet.unet,
+    "vit_b_16": vit.vit_b_16,
+    "vit_tiny": vit.vit_tiny,
+    "transformer_classifier": sequence.transformer_classifier,
+    "lstm_classifier": sequence.lstm_classifier,
 }
 
 
