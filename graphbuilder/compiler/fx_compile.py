@@ -143,17 +143,27 @@ def _name_after(node: fx.Node, node_id: str) -> None:
 
 
 def example_inputs(gm_or_graph: Any, batch: int = 2, device: str | torch.device = "cpu",
-                   generator: torch.Generator | None = None) -> tuple[torch.Tensor, ...]:
-    """Random inputs matching the graph's Input nodes (ints in [0, 10) for int64 inputs)."""
+                   generator: torch.Generator | None = None,
+                   int_high: int | None = None) -> tuple[torch.Tensor, ...]:
+    """Random inputs matching the graph's Input nodes.
+
+    int64 inputs get token ids in ``[0, int_high)``; by default ``int_high`` is 10
+    capped by the smallest Embedding vocabulary, so the ids are always valid.
+    """
     if isinstance(gm_or_graph, ModelGraph):
         specs = [gm_or_graph.params(n) for n in gm_or_graph.input_nodes()]
+        vocab = [gm_or_graph.params(n)["num_embeddings"] for n in gm_or_graph.nodes()
+                 if gm_or_graph.op(n) == "Embedding"]
     else:
         specs = list(gm_or_graph.meta["graphbuilder"]["inputs"].values())
+        vocab = [m.num_embeddings for m in gm_or_graph.modules()
+                 if isinstance(m, torch.nn.Embedding)]
+    high = int_high if int_high is not None else min([10, *vocab])
     out = []
     for spec in specs:
         shape = (batch, *spec["shape"])
         if spec["dtype"] == "int64":
-            out.append(torch.randint(0, 10, shape, generator=generator).to(device))
+            out.append(torch.randint(0, high, shape, generator=generator).to(device))
         else:
             out.append(torch.randn(shape, generator=generator).to(device))
     return tuple(out)
