@@ -61,6 +61,7 @@ class RemoveNodesCommand:
         self._nodes: list[_Snapshot] = []
         self._edges: list[Edge] = []
         self._groups: list[Group] = []
+        self._out_order: dict[str, list[tuple[str, str]]] = {}
 
     def do(self, graph: ModelGraph) -> None:
         order = graph.nodes()
@@ -70,6 +71,7 @@ class RemoveNodesCommand:
         ]
         edges = {e for n in self.node_ids for e in graph.in_edges(n) + graph.out_edges(n)}
         self._edges = sorted(edges, key=lambda e: (e.dst, e.port))
+        self._out_order = {src: graph.out_edge_order(src) for src in {e.src for e in edges}}
         self._groups = [Group(g.id, g.label, list(g.nodes), g.collapsed)
                         for g in graph.groups.values()]
         for n in self.node_ids:
@@ -81,6 +83,8 @@ class RemoveNodesCommand:
         _restore_order(graph, {s.node_id: s.index for s in self._nodes})
         for e in self._edges:
             graph.connect(e.src, e.dst, e.port, e.src_port)
+        for src, out_order in self._out_order.items():
+            graph.restore_out_edge_order(src, out_order)
         graph.set_groups([Group(g.id, g.label, list(g.nodes), g.collapsed)
                           for g in self._groups])
 
@@ -109,6 +113,7 @@ class ConnectCommand:
     port: str
     src_port: str = "out"
     _replaced: Edge | None = None
+    _out_order: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -117,8 +122,11 @@ class ConnectCommand:
     def do(self, graph: ModelGraph) -> None:
         if self.src == self.dst:
             raise GraphEditError("a node cannot feed itself")
+        graph.op(self.src)  # a missing source is refused before anything changes
         self._replaced = None
-        if self.port in graph.inputs_of(self.dst):
+        old = graph.inputs_of(self.dst).get(self.port)
+        if old is not None:
+            self._out_order = graph.out_edge_order(old)
             self._replaced = graph.disconnect(self.dst, self.port)
         graph.connect(self.src, self.dst, self.port, self.src_port)
 
@@ -127,6 +135,7 @@ class ConnectCommand:
         if self._replaced:
             e = self._replaced
             graph.connect(e.src, e.dst, e.port, e.src_port)
+            graph.restore_out_edge_order(e.src, self._out_order)
 
 
 @dataclass
@@ -134,17 +143,22 @@ class DisconnectCommand:
     dst: str
     port: str
     _edge: Edge | None = None
+    _out_order: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def text(self) -> str:
         return f"Disconnect {self.dst}.{self.port}"
 
     def do(self, graph: ModelGraph) -> None:
+        src = graph.inputs_of(self.dst).get(self.port)
+        self._out_order = graph.out_edge_order(src) if src is not None else []
         self._edge = graph.disconnect(self.dst, self.port)
 
     def undo(self, graph: ModelGraph) -> None:
         assert self._edge is not None
-        graph.connect(self._edge.src, self._edge.dst, self._edge.port, self._edge.src_port)
+        e = self._edge
+        graph.connect(e.src, e.dst, e.port, e.src_port)
+        graph.restore_out_edge_order(e.src, self._out_order)
 
 
 class SetParamsCommand:

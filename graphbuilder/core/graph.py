@@ -139,10 +139,12 @@ class ModelGraph:
                 for u, v, k, d in self.g.edges(keys=True, data=True)]
 
     def in_edges(self, node_id: str) -> list[Edge]:
+        self._data(node_id)  # a missing id is an error, not an empty (or odd) answer
         return [Edge(u, v, k, d.get("src_port", "out"))
                 for u, v, k, d in self.g.in_edges(node_id, keys=True, data=True)]
 
     def out_edges(self, node_id: str) -> list[Edge]:
+        self._data(node_id)
         return [Edge(u, v, k, d.get("src_port", "out"))
                 for u, v, k, d in self.g.out_edges(node_id, keys=True, data=True)]
 
@@ -245,6 +247,25 @@ class ModelGraph:
         for group in self.groups.values():
             group.nodes = [new if n == old else n for n in group.nodes]
         self._emit("node_renamed", (new,), old=old)
+
+    def out_edge_order(self, node_id: str) -> list[tuple[str, str]]:
+        """``(dst, port)`` of the node's out-edges in storage order (files list edges so)."""
+        return [(v, k) for _, v, k in self.g.out_edges(node_id, keys=True)]
+
+    def restore_out_edge_order(self, node_id: str, order: list[tuple[str, str]]) -> None:
+        """Put the node's out-edges back in ``order`` (from :meth:`out_edge_order`).
+
+        Undo re-creates edges at the end of the adjacency lists; this puts them back
+        where they were so that undo restores the saved file byte for byte. No event:
+        the connections themselves do not change.
+        """
+        current = list(self.g.out_edges(node_id, keys=True, data=True))
+        if [(v, k) for _, v, k, _ in current] == order:
+            return
+        rank = {e: i for i, e in enumerate(order)}
+        ordered = sorted(current, key=lambda e: rank.get((e[1], e[2]), len(rank)))
+        self.g.remove_edges_from([(u, v, k) for u, v, k, _ in current])
+        self.g.add_edges_from(ordered)
 
     def set_groups(self, groups: Iterable[Group]) -> None:
         self.groups = {g.id: g for g in groups}
