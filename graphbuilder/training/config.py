@@ -24,7 +24,7 @@ LOSSES = ("cross_entropy", "mse", "mae", "smooth_l1", "bce_with_logits")
 METRICS = ("accuracy", "top3", "top5", "mse", "mae", "iou")
 PRECISIONS = ("fp32", "bf16", "fp16")
 DEVICES = ("auto", "cpu", "cuda", "mps")
-TASKS = (None, "classification", "regression", "segmentation")
+TASKS = (None, "classification", "regression", "segmentation", "reconstruction")
 AUGMENTS = ("hflip", "vflip", "crop", "color", "rotate", "noise")
 
 
@@ -48,7 +48,9 @@ class DataConfig:
     cutmix_alpha: float = 0.0
     num_workers: int = 0
     target_column: str | None = None  # csv: column holding the target (default: last)
-    task: str | None = None  # csv: force "classification"/"regression" (default: guess)
+    # csv: force "classification"/"regression" (default: guess); "reconstruction": the
+    # target is the input (autoencoders; also implied by an mse/mae loss on image classes)
+    task: str | None = None
     size: int | None = None  # built-ins: number of samples (default: per dataset)
     image_size: int | None = None  # local images: resize to this (default: model input)
 

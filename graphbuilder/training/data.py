@@ -89,6 +89,30 @@ class Augmented(Dataset):
         return self.transform(tv_tensors.Image(x)).as_subclass(torch.Tensor), y
 
 
+class Reconstruct(Dataset):
+    """Targets are the inputs themselves (autoencoders): ``(x, y) -> (x, x)``."""
+
+    def __init__(self, base: Dataset) -> None:
+        self.base = base
+
+    def __len__(self) -> int:
+        return len(self.base)  # type: ignore[arg-type]
+
+    def __getitem__(self, idx: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        x, _ = self.base[idx]
+        return x, x
+
+
+REGRESSION_LOSSES = ("mse", "mae", "smooth_l1")
+
+
+def is_reconstruction(bundle: DataBundle, cfg: RunConfig) -> bool:
+    """``data.task`` "reconstruction", or a regression loss on an image classification set."""
+    return cfg.data.task == "reconstruction" or (
+        cfg.data.task is None and cfg.loss in REGRESSION_LOSSES and bundle.image
+        and bundle.task == "classification")
+
+
 def make_augment(names: list[str], input_shape: tuple[int, ...]) -> Callable | None:
     """A ``v2.Compose`` of the named augmentations for [C, H, W] inputs (None if empty)."""
     if not names:
@@ -164,6 +188,11 @@ def make_loaders(bundle: DataBundle, cfg: RunConfig, dist: Any = None) -> Loader
                                           "is not an image dataset")
     if augment is not None:
         train = Augmented(train, augment, bundle.task == "segmentation")
+    val_set = bundle.val
+    recon = is_reconstruction(bundle, cfg)
+    if recon:
+        train = Reconstruct(train)
+        val_set = Reconstruct(val_set) if val_set is not None else None
     batchable = bundle.batchable and augment is None
     g = torch.Generator().manual_seed(cfg.seed)
     n = len(train)  # type: ignore[arg-type]
@@ -189,8 +218,8 @@ def make_loaders(bundle: DataBundle, cfg: RunConfig, dist: Any = None) -> Loader
                         **common)
     vl = None
     n_val = 0
-    if bundle.val is not None and len(bundle.val) > 0:  # type: ignore[arg-type]
-        val = bundle.val
+    if val_set is not None and len(val_set) > 0:  # type: ignore[arg-type]
+        val = val_set
         n_val = len(val)  # type: ignore[arg-type]
         vs: Any = (DistributedSampler(val, dist.world_size, dist.rank, shuffle=False)
                    if dist is not None else SequentialSampler(val))
@@ -198,5 +227,6 @@ def make_loaders(bundle: DataBundle, cfg: RunConfig, dist: Any = None) -> Loader
             vl = DataLoader(val, batch_size=None, sampler=BatchSampler(vs, bs, False), **common)
         else:
             vl = DataLoader(val, batch_size=bs, sampler=vs, **common)
-    mix = make_mix(cfg, bundle.num_classes if bundle.task == "classification" else None)
-    return Loaders(tl, vl, bundle.num_classes, n, n_val, g, sampler, mix)
+    mix = make_mix(cfg, bundle.num_classes if bundle.task == "classification" and not recon
+                   else None)
+    return Loaders(tl, vl, None if recon else bundle.num_classes, n, n_val, g, sampler, mix)

@@ -74,8 +74,9 @@ def _shape_images(n: int, seed: int, size: int = 32, noise: float = 0.05
     r = (0.16 + 0.16 * torch.rand(n, generator=g)) * size  # half size: 5..10 px at 32
     cx = r + 1 + torch.rand(n, generator=g) * (size - 2 * r - 2)
     cy = r + 1 + torch.rand(n, generator=g) * (size - 2 * r - 2)
-    fg = torch.rand(n, 3, generator=g)
-    bg = (fg + 0.3 + 0.4 * torch.rand(n, 3, generator=g)) % 1.0  # >= 0.3 apart per channel
+    # random colours, the shape always brighter than its background (a learnable contrast)
+    fg = 0.55 + 0.45 * torch.rand(n, 3, generator=g)
+    bg = 0.45 * torch.rand(n, 3, generator=g)
     coords = torch.arange(size, dtype=torch.float32) + 0.5
     yy, xx = coords.view(1, size, 1), coords.view(1, 1, size)
     dx, dy = xx - cx.view(n, 1, 1), yy - cy.view(n, 1, 1)

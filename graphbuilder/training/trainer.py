@@ -338,6 +338,8 @@ class Trainer:
             if step >= total and epoch + 1 < cfg.epochs:
                 reason = "max_steps"
                 break
+        if reason == "completed" and step >= total and total < spe * cfg.epochs:
+            reason = "max_steps"
         epochs_done = len(self.history)
         log.end(reason)
         yield RunEnded(reason, self.best_metrics, str(self.run_dir) if self.run_dir else None,

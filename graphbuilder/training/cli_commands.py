@@ -1,0 +1,378 @@
+"""``graphbuilder train`` and ``graphbuilder lr-find`` (registered by graphbuilder/cli.py).
+
+    graphbuilder train FILE_OR_TEMPLATE --data NAME_OR_PATH [--epochs N --lr X ...]
+    graphbuilder lr-find FILE_OR_TEMPLATE --data NAME_OR_PATH [--json] [--sweep a,b,c]
+
+The config is layered: defaults < the graph file's "training" section < ``--config
+run.json`` < individual flags. Bad input ends with one ``error: ...`` line on stderr and
+exit code 2, never a traceback. ``train`` also runs under ``torchrun`` (DDP, rank 0 prints
+and writes the run directory). Also runnable as ``python -m graphbuilder.training``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
+
+
+class CLIError(Exception):
+    """A one-line user-facing error."""
+
+
+def add_commands(subparsers: Any) -> None:
+    """Add ``train`` and ``lr-find`` to an argparse subparsers object."""
+    t = subparsers.add_parser("train", help="train a graph file or template",
+                              description="Train a graph (file or template name).")
+    _common(t)
+    t.add_argument("--epochs", type=int)
+    t.add_argument("--max-steps", type=int)
+    t.add_argument("--schedule", help="constant, step, multistep, exponential, linear, "
+                                      "cosine, plateau, cosine_restarts, cyclic, onecycle")
+    t.add_argument("--warmup-steps", type=int)
+    t.add_argument("--out", metavar="DIR", help="run directory (default runs/NAME-TIME)")
+    t.add_argument("--resume", metavar="CHECKPOINT", help="continue from a last.pt/best.pt")
+    t.add_argument("--no-progress", action="store_true", help="no progress bars")
+    t.add_argument("--json", action="store_true", help="print the final metrics as JSON")
+    t.set_defaults(func=cmd_train)
+
+    f = subparsers.add_parser("lr-find", help="LR range test (or --sweep) for a graph",
+                              description="Find a learning rate: LR range test or grid sweep.")
+    _common(f)
+    f.add_argument("--start", type=float, default=1e-7, help="first LR (default 1e-7)")
+    f.add_argument("--end", type=float, default=10.0, help="last LR (default 10)")
+    f.add_argument("--steps", type=int, default=100, help="mini-batches (default 100)")
+    f.add_argument("--mode", choices=("exp", "linear"), default="exp")
+    f.add_argument("--sweep", metavar="LR,LR,...", help="grid sweep over these LRs instead")
+    f.add_argument("--sweep-steps", type=int, default=50, help="steps per candidate")
+    f.add_argument("--json", action="store_true", help="print the result as JSON")
+    f.add_argument("--plot", metavar="PNG", help="save a loss-vs-LR plot (needs matplotlib)")
+    f.set_defaults(func=cmd_lr_find)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", metavar="FILE_OR_TEMPLATE", help="graph .json file or template")
+    p.add_argument("--data", metavar="NAME_OR_PATH",
+                   help="built-in dataset (spirals, shapes, ...), a folder, a .csv, or "
+                        "kind:PATH (imagefolder:, csv:, cifar10:, mnist:, ...)")
+    p.add_argument("--config", metavar="RUN_JSON", help="run config JSON file")
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--optimizer")
+    p.add_argument("--lr", type=float)
+    p.add_argument("--weight-decay", type=float)
+    p.add_argument("--loss")
+    p.add_argument("--metrics", help="comma separated, e.g. accuracy,top5")
+    p.add_argument("--target-column", help="CSV: the target column")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--precision", choices=("fp32", "bf16", "fp16"))
+    p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
+
+
+# -- shared ------------------------------------------------------------------------------------
+def load_model_graph(spec: str) -> Any:
+    """A path -> ``load_graph``; otherwise a template name from the zoo catalog."""
+    from graphbuilder.core.fileformat import load_graph
+
+    path = Path(spec)
+    if path.suffix == ".json" or path.exists():
+        if not path.is_file():
+            raise CLIError(f"graph file not found: {path}")
+        return load_graph(path)
+    try:
+        catalog = importlib.import_module("graphbuilder.zoo.catalog")
+    except ImportError:
+        raise CLIError(f"'{spec}' is not a file and templates are unavailable") from None
+    try:
+        return catalog.load_template(spec)
+    except (KeyError, FileNotFoundError, ValueError) as exc:
+        msg = exc.args[0] if exc.args else exc
+        raise CLIError(f"'{spec}' is neither a graph file nor a template ({msg})") from None
+
+
+def data_source(value: str) -> str:
+    """``shapes`` stays; an existing folder -> imagefolder:, a .csv file -> csv:."""
+    if ":" in value and not Path(value).exists():
+        return value
+    p = Path(value)
+    if p.is_dir():
+        return f"imagefolder:{p}"
+    if p.suffix.lower() == ".csv":
+        return f"csv:{p}"
+    return value
+
+
+def build_config(args: argparse.Namespace, graph: Any) -> dict[str, Any]:
+    """Layer defaults < graph.training < --config < flags into one config dict."""
+    doc: dict[str, Any] = json.loads(json.dumps(graph.training or {}))
+    if args.config:
+        p = Path(args.config)
+        if not p.is_file():
+            raise CLIError(f"--config: file not found: {p}")
+        try:
+            extra = json.loads(p.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise CLIError(f"--config: {p} is not valid JSON ({exc})") from None
+        if not isinstance(extra, dict):
+            raise CLIError(f"--config: {p} must hold a JSON object")
+        doc = _merge(doc, extra)
+
+    def put(path: str, value: Any) -> None:
+        if value is None:
+            return
+        *parents, last = path.split(".")
+        node = doc
+        for key in parents:
+            if not isinstance(node.get(key), dict):
+                node[key] = {}
+            node = node[key]
+        node[last] = value
+
+    put("data.dataset", data_source(args.data) if args.data else None)
+    put("data.batch_size", args.batch_size)
+    put("data.target_column", args.target_column)
+    put("optimizer.name", args.optimizer)
+    put("optimizer.lr", args.lr)
+    put("optimizer.weight_decay", args.weight_decay)
+    put("loss", args.loss)
+    put("metrics", args.metrics.split(",") if args.metrics else None)
+    put("seed", args.seed)
+    put("precision", args.precision)
+    put("device", args.device)
+    for name in ("epochs", "max_steps"):
+        put(name, getattr(args, name, None))
+    put("schedule.name", getattr(args, "schedule", None))
+    put("schedule.warmup_steps", getattr(args, "warmup_steps", None))
+    return doc
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    out = dict(base)
+    for k, v in extra.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def prepare(args: argparse.Namespace) -> tuple[Any, Any, Any, tuple[int, ...] | None]:
+    """Graph, validated RunConfig, loaded DataBundle, model input shape."""
+    from graphbuilder.training.config import RunConfig
+    from graphbuilder.training.datasets import load_data
+
+    graph = load_model_graph(args.model)
+    doc = build_config(args, graph)
+    cfg = RunConfig.from_dict(doc)
+    inputs = graph.input_nodes()
+    shape = tuple(graph.params(inputs[0]).get("shape") or ()) if len(inputs) == 1 else None
+    bundle = load_data(cfg.data, seed=cfg.seed, input_shape=shape)
+    fill = {k: v for k, v in bundle.suggested.items() if k not in doc}  # dataset defaults
+    if fill:
+        cfg = RunConfig.from_dict({**cfg.to_dict(), **fill})
+    return graph, cfg, bundle, shape
+
+
+def _guard(fn: Any, args: argparse.Namespace) -> int:
+    """Run a command; known bad input -> one line on stderr and exit 2."""
+    from graphbuilder.core.errors import GraphFormatError, GraphInvalidError
+    from graphbuilder.training.checkpoint import CheckpointError
+    from graphbuilder.training.config import ConfigError
+    from graphbuilder.training.data import DataError
+
+    try:
+        return fn(args)
+    except (CLIError, ConfigError, DataError, GraphFormatError, CheckpointError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except GraphInvalidError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+# -- train -----------------------------------------------------------------------------------
+def cmd_train(args: argparse.Namespace) -> int:
+    return _guard(_train, args)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from graphbuilder.training import distributed
+    from graphbuilder.training.trainer import trainer_for_graph
+
+    dist = distributed.init_from_env(args.device or "auto")
+    main = dist is None or dist.rank == 0
+    try:
+        graph, cfg, bundle, shape = prepare(args)
+        out = Path(args.out) if args.out else Path("runs") / (
+            f"{_slug(graph.name)}-{time.strftime('%Y%m%d-%H%M%S')}")
+        trainer = trainer_for_graph(graph, cfg, data=bundle, run_dir=out,
+                                    resume_from=args.resume, input_shape=shape,
+                                    step_events=main and not args.no_progress)
+        final = _drive(trainer, main and not args.no_progress, main)
+    finally:
+        distributed.cleanup()
+    if not main:
+        return 0 if type(final).__name__ == "RunEnded" else EXIT_FAILED
+    if type(final).__name__ == "RunFailed":
+        print(f"error: training failed ({final.kind}): {final.message}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps({"reason": final.reason, "best": final.best_metrics,
+                          "last": final.last_metrics, "run_dir": final.run_dir}))
+    else:
+        print(f"finished ({final.reason}) after {final.epochs_done} epochs, "
+              f"{final.steps_done} steps; run directory: {final.run_dir}")
+        for title, m in (("last", final.last_metrics), ("best", final.best_metrics)):
+            if m:
+                print(f"  {title}: " + "  ".join(f"{k}={_fmt(v)}" for k, v in m.items()
+                                                 if k != "time_s"))
+    return 0
+
+
+def _drive(trainer: Any, progress: bool, main: bool) -> Any:
+    from tqdm import tqdm
+
+    from graphbuilder.training.events import EpochEnd, RunEnded, RunFailed, RunStarted, StepEnd
+
+    bar = None
+    final = None
+    for ev in trainer.run():
+        if isinstance(ev, RunStarted) and main:
+            print(f"training on {ev.device_name}: {ev.train_samples} train / {ev.val_samples} "
+                  f"val samples, {ev.epochs} epochs x {ev.steps_per_epoch} steps, "
+                  f"{ev.num_params:,} parameters", file=sys.stderr)
+            for note in ev.notes:
+                print(f"note: {note}", file=sys.stderr)
+            spe = ev.steps_per_epoch
+        elif isinstance(ev, StepEnd) and progress:
+            if bar is None:
+                bar = tqdm(total=spe, desc=f"epoch {ev.epoch + 1}", leave=False, file=sys.stderr)
+            bar.update(1)
+            if ev.step % 10 == 0:
+                bar.set_postfix(loss=f"{ev.loss:.4f}", lr=f"{ev.lr:.2e}")
+        elif isinstance(ev, EpochEnd):
+            if bar is not None:
+                bar.close()
+                bar = None
+            if main:
+                shown = "  ".join(f"{k}={_fmt(v)}" for k, v in ev.metrics.items())
+                print(f"epoch {ev.epoch + 1}: {shown}{'  *' if ev.is_best else ''}",
+                      file=sys.stderr)
+        elif isinstance(ev, (RunEnded, RunFailed)):
+            if bar is not None:
+                bar.close()
+            final = ev
+    return final
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name).strip("-") or "run"
+
+
+# -- lr-find ------------------------------------------------------------------------------------
+def cmd_lr_find(args: argparse.Namespace) -> int:
+    return _guard(_lr_find, args)
+
+
+def _lr_find(args: argparse.Namespace) -> int:
+    from graphbuilder.compiler.fx_compile import compile_graph
+    from graphbuilder.training.lr_finder import LRFinderResult, SweepResult, lr_range_test, lr_sweep
+
+    if args.plot and importlib.util.find_spec("matplotlib") is None:
+        raise CLIError("--plot needs matplotlib, which is not installed "
+                       "(pip install matplotlib), or use --json and plot elsewhere")
+    graph, cfg, bundle, shape = prepare(args)
+    model = compile_graph(graph, seed=cfg.seed)
+    if args.sweep:
+        try:
+            lrs = [float(v) for v in args.sweep.split(",") if v.strip()]
+        except ValueError:
+            raise CLIError(f"--sweep: expected comma-separated numbers, got {args.sweep!r}") \
+                from None
+        if not lrs or any(lr <= 0 for lr in lrs):
+            raise CLIError("--sweep: learning rates must be positive")
+        events = lr_sweep(model, cfg, bundle, lrs=lrs, steps=args.sweep_steps)
+    else:
+        if not (0 < args.start < args.end):
+            raise CLIError(f"--start/--end: need 0 < start < end (got {args.start}, {args.end})")
+        if args.steps < 5:
+            raise CLIError("--steps: need at least 5 steps")
+        events = lr_range_test(model, cfg, bundle, start_lr=args.start, end_lr=args.end,
+                               num_steps=args.steps, mode=args.mode)
+    result: Any = None
+    for ev in events:
+        if isinstance(ev, (LRFinderResult, SweepResult)):
+            result = ev
+        elif not args.json:
+            print(f"lr={ev.lr:.3e}  loss={ev.loss:.4f}", file=sys.stderr)
+    if isinstance(result, SweepResult):
+        doc = {"lrs": result.lrs, "losses": _finite(result.losses), "best_lr": result.best_lr,
+               "suggested_lr": result.best_lr}
+        if args.json:
+            print(json.dumps(doc))
+        else:
+            print(f"best learning rate: {result.best_lr}")
+        if args.plot:
+            _plot(args.plot, result.lrs, result.losses, result.best_lr, "final loss")
+        return 0
+    doc = {"lrs": result.lrs, "losses": _finite(result.losses),
+           "suggested_lr": result.suggested_lr, "diverged_at": result.diverged_at,
+           "suggestions": result.suggestions}
+    if args.json:
+        print(json.dumps(doc))
+    else:
+        print(f"suggested learning rate: {_fmt(result.suggested_lr)} (valley)")
+        for k, v in result.suggestions.items():
+            print(f"  {k}: {_fmt(v)}")
+        print("  diverged at: " + (_fmt(result.diverged_at) if result.diverged_at else "never"))
+    if args.plot:
+        _plot(args.plot, result.lrs, result.losses, result.suggested_lr, "loss")
+    return 0
+
+
+def _finite(values: list[float]) -> list[float | None]:
+    """JSON has no NaN/inf: non-finite losses become null."""
+    import math
+
+    return [v if math.isfinite(v) else None for v in values]
+
+
+def _plot(path: str, lrs: list[float], losses: list[float], mark: float | None,
+          ylabel: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(lrs, losses, marker="." if len(lrs) < 20 else None)
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel(ylabel)
+    if mark:
+        ax.axvline(mark, color="r", linestyle="--", label=f"suggested {mark:.2e}")
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    print(f"plot saved to {path}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry (``python -m graphbuilder.training``) until cli.py wires us in."""
+    parser = argparse.ArgumentParser(prog="graphbuilder")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_commands(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
