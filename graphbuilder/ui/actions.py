@@ -1,0 +1,144 @@
+"""Menus, toolbar and shortcuts of the main window, in one table-like place.
+
+Canvas edit actions (copy, paste, delete, select all...) use a widget-with-children
+shortcut context on the canvas, so the same keys keep working as text editing keys
+in the inspector's fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QToolBar
+
+if TYPE_CHECKING:
+    from graphbuilder.ui.main_window import MainWindow
+
+Std = QKeySequence.StandardKey
+
+
+def _action(w: MainWindow, text: str, slot: Callable[[], object],
+            shortcut: QKeySequence.StandardKey | str | list | None = None,
+            tip: str = "", canvas: bool = False, checkable: bool = False) -> QAction:
+    act = QAction(text, w)
+    if isinstance(shortcut, list):
+        act.setShortcuts([QKeySequence(s) for s in shortcut])
+    elif shortcut is not None:
+        act.setShortcut(QKeySequence(shortcut))
+    if tip:
+        act.setStatusTip(tip)
+        act.setToolTip(f"{text.replace('&', '').rstrip('…')}"
+                       f"{' (' + act.shortcut().toString() + ')' if shortcut else ''}\n{tip}")
+    act.setCheckable(checkable)
+    if checkable:
+        act.toggled.connect(slot)
+    else:
+        act.triggered.connect(lambda _=False: slot())
+    if canvas:
+        act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        w.view.addAction(act)
+    return act
+
+
+def build_actions(w: MainWindow) -> dict[str, QAction]:
+    a: dict[str, QAction] = {}
+    a["new"] = _action(w, "&New", w.new_document, Std.New, "Start an empty design")
+    a["new_template"] = _action(w, "New from &Template…", w.new_from_template, "Ctrl+Shift+N",
+                                "Start from a template: ResNet, U-Net, ViT…")
+    a["open"] = _action(w, "&Open…", w.open_dialog, Std.Open, "Open a design file")
+    a["save"] = _action(w, "&Save", w.save, Std.Save, "Save the design")
+    a["save_as"] = _action(w, "Save &As…", w.save_as, Std.SaveAs, "Save under a new name")
+    a["export_onnx"] = _action(w, "Export to &ONNX…", w.export_onnx,
+                               tip="Export and verify against onnxruntime")
+    a["export_code"] = _action(w, "Export to &PyTorch Code…", w.export_code,
+                               tip="Write a standalone nn.Module .py file")
+    a["export_image"] = _action(w, "Save Canvas as &Image…", w.export_image,
+                                tip="PNG or SVG picture of the whole design")
+    a["quit"] = _action(w, "&Quit", w.close, Std.Quit)
+
+    a["undo"] = w.undo_stack.createUndoAction(w, "&Undo")
+    a["undo"].setShortcut(QKeySequence(Std.Undo))
+    a["redo"] = w.undo_stack.createRedoAction(w, "&Redo")
+    a["redo"].setShortcuts([QKeySequence(Std.Redo), QKeySequence("Ctrl+Y")])
+    a["cut"] = _action(w, "Cu&t", w.cut, Std.Cut, canvas=True)
+    a["copy"] = _action(w, "&Copy", w.copy, Std.Copy, canvas=True)
+    a["paste"] = _action(w, "&Paste", w.paste, Std.Paste, canvas=True)
+    a["duplicate"] = _action(w, "D&uplicate", w.duplicate, "Ctrl+D", canvas=True)
+    a["delete"] = _action(w, "&Delete", w.delete_selection, [QKeySequence(Std.Delete),
+                                                             "Backspace"], canvas=True)
+    a["select_all"] = _action(w, "Select &All", w.select_all, Std.SelectAll, canvas=True)
+    a["find"] = _action(w, "&Find Node…", w.focus_find, Std.Find,
+                        "Find a node by name or op")
+    a["collapse_all"] = _action(w, "Collapse All Groups", lambda: w.set_all_groups(True))
+    a["expand_all"] = _action(w, "Expand All Groups", lambda: w.set_all_groups(False))
+
+    a["zoom_in"] = _action(w, "Zoom &In", lambda: w.view.zoom_by(1.25),
+                           [QKeySequence(Std.ZoomIn), "Ctrl+="])
+    a["zoom_out"] = _action(w, "Zoom &Out", lambda: w.view.zoom_by(0.8), Std.ZoomOut)
+    a["zoom_fit"] = _action(w, "Zoom to &Fit", w.view.zoom_to_fit, "Ctrl+0",
+                            "Show the whole design")
+    a["zoom_100"] = _action(w, "Actual Size", w.view.reset_zoom, "Ctrl+1")
+    a["dark"] = _action(w, "&Dark Theme", w.set_dark, "Ctrl+Shift+T", checkable=True)
+    a["snap"] = _action(w, "&Snap to Grid", w.set_snap, checkable=True)
+
+    a["layout_tb"] = _action(w, "Auto-Layout &Top to Bottom", lambda: w.auto_layout("TB"),
+                             "Ctrl+L", "Arrange the layers in rows")
+    a["layout_lr"] = _action(w, "Auto-Layout &Left to Right", lambda: w.auto_layout("LR"),
+                             "Ctrl+Shift+L", "Arrange the layers in columns")
+    a["align_v"] = _action(w, "Align &Vertically", lambda: w.align("x"))
+    a["align_h"] = _action(w, "Align &Horizontally", lambda: w.align("y"))
+    a["distribute_h"] = _action(w, "Distribute Horizontally", lambda: w.align("distribute_x"))
+    a["distribute_v"] = _action(w, "Distribute Vertically", lambda: w.align("distribute_y"))
+    for key, short in (("new_template", "Templates"), ("layout_tb", "Layout ↓"),
+                       ("layout_lr", "Layout →"), ("zoom_fit", "Fit"), ("zoom_in", "Zoom +"),
+                       ("zoom_out", "Zoom −")):
+        a[key].setIconText(short)
+    a["about"] = _action(w, "&About GraphBuilder", w.about)
+    return a
+
+
+def build_menus(w: MainWindow, a: dict[str, QAction]) -> dict[str, QMenu]:
+    bar = w.menuBar()
+    menus: dict[str, QMenu] = {}
+
+    def menu(title: str, items: list[str | None]) -> QMenu:
+        m = bar.addMenu(title)
+        menus[title.replace("&", "")] = m
+        for key in items:
+            if key is None:
+                m.addSeparator()
+            elif key == "recent":
+                w.recent_menu = m.addMenu("Open &Recent")
+            else:
+                m.addAction(a[key])
+        return m
+
+    menu("&File", ["new", "new_template", "open", "recent", None, "save", "save_as", None,
+                   "export_onnx", "export_code", "export_image", None, "quit"])
+    menu("&Edit", ["undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None,
+                   "select_all", "find", None, "collapse_all", "expand_all"])
+    view = menu("&View", ["zoom_in", "zoom_out", "zoom_fit", "zoom_100", None, "dark", "snap",
+                          None])
+    w.panels_menu = view.addMenu("&Panels")
+    menu("&Arrange", ["layout_tb", "layout_lr", None, "align_v", "align_h", "distribute_h",
+                      "distribute_v"])
+    menu("&Run", [])
+    menu("&Help", ["about"])
+    return menus
+
+
+def build_toolbar(w: MainWindow, a: dict[str, QAction]) -> QToolBar:
+    bar = QToolBar("Main toolbar", w)
+    bar.setObjectName("main_toolbar")
+    bar.setIconSize(QSize(18, 18))
+    bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+    for key in ("new_template", "open", "save", None, "undo", "redo", None, "delete", None,
+                "zoom_in", "zoom_out", "zoom_fit", None, "layout_tb", "layout_lr"):
+        if key is None:
+            bar.addSeparator()
+        else:
+            bar.addAction(a[key])
+    return bar

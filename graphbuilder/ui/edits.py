@@ -1,0 +1,130 @@
+"""Higher-level edits built from core commands: add an op, insert a block, delete,
+paste, auto-layout, align. Each returns one command (a MacroCommand where several
+steps make one gesture) for :meth:`Editor.execute`; no widgets here."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from graphbuilder.core.commands import (
+    AddNodeCommand,
+    Command,
+    ConnectCommand,
+    DisconnectCommand,
+    MacroCommand,
+    MoveNodesCommand,
+    RemoveNodesCommand,
+    insert_subgraph_commands,
+)
+from graphbuilder.core.graph import ModelGraph
+from graphbuilder.core.layout import layered_positions
+from graphbuilder.core.registry import get_op
+
+
+def base_id(op: str) -> str:
+    """``Conv2d`` -> ``conv2d``, ``GlobalAvgPool2d`` -> ``global_avg_pool2d``."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", op).lower()
+
+
+def add_op(graph: ModelGraph, op: str, pos: tuple[float, float],
+           feed_from: str | None = None) -> tuple[Command, str]:
+    """Add an ``op`` node; connect ``feed_from`` to its first input when given."""
+    spec = get_op(op)
+    node_id = graph.unique_id(base_id(spec.name))
+    cmds: list[Command] = [AddNodeCommand(node_id, spec.name, {}, pos)]
+    if feed_from and spec.inputs and feed_from in graph and get_op(
+            graph.op(feed_from)).kind != "output":
+        first = spec.inputs[0]
+        cmds.append(ConnectCommand(feed_from, node_id,
+                                   f"{first.name}0" if first.variadic else first.name))
+    if len(cmds) == 1:
+        return cmds[0], node_id
+    return MacroCommand(f"Add {spec.name} '{node_id}'", cmds), node_id
+
+
+def delete(graph: ModelGraph, node_ids: list[str],
+           edges: list[tuple[str, str]]) -> Command | None:
+    """Delete nodes and (dst, port) edges as one step."""
+    cmds: list[Command] = [DisconnectCommand(dst, port) for dst, port in edges
+                           if dst not in node_ids and port in graph.inputs_of(dst)]
+    if node_ids:
+        cmds.append(RemoveNodesCommand(node_ids))
+    if not cmds:
+        return None
+    if len(cmds) == 1:
+        return cmds[0]
+    return MacroCommand(f"Delete {len(node_ids)} nodes, {len(cmds) - 1} edges"
+                        if node_ids else f"Delete {len(cmds)} edges", cmds)
+
+
+def subgraph(graph: ModelGraph, node_ids: list[str]) -> ModelGraph:
+    """The selected nodes with the edges between them (what copy puts on the clipboard)."""
+    keep = set(node_ids)
+    sub = ModelGraph(graph.name)
+    for n in graph.nodes():
+        if n in keep:
+            sub.add_node(n, graph.op(n), dict(graph.raw_params(n)), graph.pos(n))
+    for e in graph.edges():
+        if e.src in keep and e.dst in keep:
+            sub.connect(e.src, e.dst, e.port, e.src_port)
+    return sub
+
+
+def paste(graph: ModelGraph, sub: ModelGraph, at: tuple[float, float] | None,
+          text: str = "Paste") -> tuple[Command | None, list[str]]:
+    """Insert ``sub`` under fresh ids, centred on ``at`` (or offset a little)."""
+    if len(sub) == 0:
+        return None, []
+    xs = [sub.pos(n) for n in sub.nodes()]
+    cx, cy = sum(p[0] for p in xs) / len(xs), sum(p[1] for p in xs) / len(xs)
+    offset = (at[0] - cx, at[1] - cy) if at else (40.0, 40.0)
+    cmds, mapping = insert_subgraph_commands(sub, graph, offset)
+    return MacroCommand(f"{text} {len(sub)} nodes", cmds), list(mapping.values())
+
+
+def insert_block(graph: ModelGraph, block: ModelGraph, at: tuple[float, float],
+                 feed_from: str | None, name: str) -> tuple[Command, list[str]]:
+    """Insert everything between a block's Input ``x`` and Output ``y`` as one step.
+
+    Nodes the block's input fed are connected to ``feed_from`` when one is given.
+    """
+    inner = [n for n in block.nodes() if get_op(block.op(n)).kind not in ("input", "output")]
+    sub = subgraph(block, inner)
+    prefix = graph.unique_id(base_id(name)) + "."
+    xs = [sub.pos(n) for n in sub.nodes()] or [(0.0, 0.0)]
+    cx, cy = sum(p[0] for p in xs) / len(xs), sum(p[1] for p in xs) / len(xs)
+    cmds, mapping = insert_subgraph_commands(sub, graph, (at[0] - cx, at[1] - cy),
+                                             prefix=prefix)
+    if feed_from:
+        for n in block.input_nodes():
+            for e in block.out_edges(n):
+                if e.dst in mapping:
+                    cmds.append(ConnectCommand(feed_from, mapping[e.dst], e.port))
+    return MacroCommand(f"Insert block {name}", cmds), list(mapping.values())
+
+
+def auto_layout(graph: ModelGraph, direction: str) -> Command:
+    return MoveNodesCommand(layered_positions(graph, direction), f"Auto-layout ({direction})")
+
+
+def align(graph: ModelGraph, node_ids: list[str], axis: str) -> Command | None:
+    """Line the nodes up on the mean x (``axis="x"``) or y; distribute keeps the order."""
+    if len(node_ids) < 2:
+        return None
+    pos = {n: graph.pos(n) for n in node_ids}
+    if axis in ("x", "y"):
+        i = 0 if axis == "x" else 1
+        mean = sum(p[i] for p in pos.values()) / len(pos)
+        new = {n: ((mean, p[1]) if i == 0 else (p[0], mean)) for n, p in pos.items()}
+        return MoveNodesCommand(new, "Align " + ("vertically" if i == 0 else "horizontally"))
+    i = 0 if axis == "distribute_x" else 1
+    order = sorted(node_ids, key=lambda n: pos[n][i])
+    lo, hi = pos[order[0]][i], pos[order[-1]][i]
+    step = (hi - lo) / (len(order) - 1)
+    new2: dict[str, Any] = {}
+    for k, n in enumerate(order):
+        p = list(pos[n])
+        p[i] = lo + k * step
+        new2[n] = (p[0], p[1])
+    return MoveNodesCommand(new2, "Distribute")

@@ -1,0 +1,355 @@
+"""The main window: canvas in the centre, palette / inspector / outline / problems docks.
+
+It wires views to the one model: the scene, panels and status bar all follow the
+``ModelGraph`` (through GraphEvents and the coalesced :class:`LiveAnalysis`), and all
+edits go through ``self.editor`` onto ``self.undo_stack``. The training dashboard
+plugs in through the hook in ``docs/CONTRACTS.md`` (graph, undo_stack, menus,
+set_editing_locked, statusBar).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QMimeData, QPointF, QSettings, Qt
+from PySide6.QtGui import QCloseEvent, QCursor, QUndoStack
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from shiboken6 import isValid
+
+from graphbuilder.compiler.shapes import ShapeReport
+from graphbuilder.core.commands import SetGroupsCommand
+from graphbuilder.core.errors import GraphFormatError
+from graphbuilder.core.fileformat import dumps_graph, loads_graph
+from graphbuilder.core.fixes import Fix
+from graphbuilder.core.graph import Group, ModelGraph
+from graphbuilder.ui import edits
+from graphbuilder.ui.actions import build_actions, build_menus, build_toolbar
+from graphbuilder.ui.analysis import LiveAnalysis
+from graphbuilder.ui.documents import DocumentMixin
+from graphbuilder.ui.inspector import Inspector
+from graphbuilder.ui.labels import fmt_bytes, fmt_count
+from graphbuilder.ui.outline import OutlinePanel
+from graphbuilder.ui.palette import Palette
+from graphbuilder.ui.problems import ProblemsPanel
+from graphbuilder.ui.scene import GraphScene
+from graphbuilder.ui.theme import apply_theme, theme_named
+from graphbuilder.ui.undo import Editor
+from graphbuilder.ui.view import EditorView
+
+GRAPH_MIME = "application/x-graphbuilder-graph"
+
+
+class MainWindow(DocumentMixin, QMainWindow):
+    def __init__(self, graph: ModelGraph | None = None, recovery_dir: Path | None = None,
+                 install_training: bool = True) -> None:
+        super().__init__()
+        settings = QSettings()
+        self.theme = theme_named(str(settings.value("view/theme", "light")))
+        self.graph = graph if graph is not None else ModelGraph("untitled")
+        self.undo_stack = QUndoStack(self)
+        self.editor = Editor(self.graph, self.undo_stack, self)
+        self.analysis = LiveAnalysis(self.graph, self)
+        self.scene = GraphScene(self.graph, self.editor, self.theme,
+                                str(settings.value("canvas/direction", "TB")))
+        self.scene.snap = settings.value("canvas/snap", "true") in (True, "true")
+        self.view = EditorView(self.scene)
+        self.setCentralWidget(self.view)
+        self.setDockNestingEnabled(True)
+        self.palette = Palette()
+        self.inspector = Inspector(self.graph, self.editor, self.analysis.fixes_for)
+        self.outline = OutlinePanel(self.graph)
+        self.problems = ProblemsPanel(self.analysis.fixes_for)
+        self.docks = {
+            "palette": self._dock("Layers", self.palette, Qt.DockWidgetArea.LeftDockWidgetArea),
+            "outline": self._dock("Outline", self.outline, Qt.DockWidgetArea.LeftDockWidgetArea),
+            "inspector": self._dock("Inspector", self.inspector,
+                                    Qt.DockWidgetArea.RightDockWidgetArea),
+            "problems": self._dock("Problems", self.problems,
+                                   Qt.DockWidgetArea.BottomDockWidgetArea),
+        }
+        self.tabifyDockWidget(self.docks["palette"], self.docks["outline"])
+        self.docks["palette"].raise_()
+        self.actions_ = build_actions(self)
+        self.menus = build_menus(self, self.actions_)
+        for dock in self.docks.values():
+            self.panels_menu.addAction(dock.toggleViewAction())
+        self.addToolBar(build_toolbar(self, self.actions_))
+        self.params_label = QLabel()
+        self.timing_label = QLabel()
+        self.lock_label = QLabel()
+        for label in (self.lock_label, self.params_label, self.timing_label):
+            self.statusBar().addPermanentWidget(label)
+        self.locked = False
+        self._init_documents(recovery_dir)
+        self._connect()
+        self.actions_["dark"].setChecked(self.theme.name == "dark")
+        self.actions_["snap"].setChecked(self.scene.snap)
+        self.rebuild_recent_menu()
+        self.resize(1440, 900)
+        self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [250, 300],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["problems"]], [150], Qt.Orientation.Vertical)
+        self.restoreGeometry(QByteArray(settings.value("window/geometry", QByteArray())))
+        self.restoreState(QByteArray(settings.value("window/state", QByteArray())))
+        self.update_title()
+        if install_training:
+            self._install_training()
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{title.lower()}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _connect(self) -> None:
+        self.analysis.updated.connect(self.on_report)
+        self.scene.selectionChanged.connect(self.on_selection)
+        self.scene.op_dropped.connect(lambda op, pos: self.add_op(op, pos, feed=False))
+        self.scene.block_dropped.connect(lambda name, pos: self.insert_block(name, pos))
+        self.scene.node_activated.connect(lambda _: self.docks["inspector"].raise_())
+        self.palette.activated.connect(self.palette_activated)
+        self.problems.jump.connect(self.jump_to)
+        self.outline.jump.connect(self.jump_to)
+        self.problems.fix_requested.connect(self.apply_fix)
+        self.inspector.fix_requested.connect(self.apply_fix)
+        self.editor.refused.connect(lambda msg: self.statusBar().showMessage("⚠ " + msg, 6000))
+        self.graph.subscribe(lambda ev: self.adopt_direction() if ev.kind == "reset" else None)
+        # the stack re-enables its own actions; keep them off while locked
+        self.undo_stack.canUndoChanged.connect(
+            lambda _: self.locked and self.actions_["undo"].setEnabled(False))
+        self.undo_stack.canRedoChanged.connect(
+            lambda _: self.locked and self.actions_["redo"].setEnabled(False))
+
+    def _install_training(self) -> None:
+        try:
+            from graphbuilder.ui.training import install_training_ui
+        except ImportError:
+            return
+        try:
+            install_training_ui(self)
+        except Exception as exc:  # a dashboard bug must not keep the editor from starting
+            self.statusBar().showMessage(f"Training dashboard unavailable: {exc}", 8000)
+
+    # ------------------------------------------------------------------ feedback
+    def on_report(self, report: ShapeReport) -> None:
+        self.scene.apply_report(report)
+        self.problems.set_report(report)
+        self.inspector.set_report(report)
+        self.outline.refresh()
+        n_err = len(report.blocking)
+        self.params_label.setText(
+            f"  {fmt_count(report.total_params)} params · "
+            f"{fmt_count(report.trainable_params)} trainable · "
+            f"{fmt_bytes(report.size_bytes)}  ")
+        self.params_label.setToolTip(f"{report.total_params:,} parameters, "
+                                     f"{report.trainable_params:,} trainable")
+        status = "✔ valid" if n_err == 0 else f"✖ {n_err} error{'s' * (n_err != 1)}"
+        self.timing_label.setText(f"  {status} · {len(self.graph)} layers  ")
+        self.docks["problems"].setWindowTitle(
+            f"Problems ({len(report.errors)})" if report.errors else "Problems")
+
+    def on_selection(self) -> None:
+        if not isValid(self.scene) or not isValid(self.inspector):
+            return  # the window is being torn down
+        ids = self.scene.selected_node_ids()
+        self.inspector.show_node(ids[0] if len(ids) == 1 else None, len(ids))
+
+    def jump_to(self, node_id: str) -> None:
+        if node_id in self.graph:
+            self.scene.select_nodes([node_id])
+            self.view.center_on_node(node_id)
+
+    def apply_fix(self, fix: Fix) -> None:
+        if self.editor.execute(fix.command):
+            self.statusBar().showMessage(f"Applied: {fix.title}", 5000)
+
+    def adopt_direction(self) -> None:
+        """Guess the flow direction of a loaded design from its edges (TB or LR)."""
+        dx = dy = 0.0
+        for e in self.graph.edges()[:400]:
+            (x1, y1), (x2, y2) = self.graph.pos(e.src), self.graph.pos(e.dst)
+            dx, dy = dx + abs(x2 - x1), dy + abs(y2 - y1)
+        direction = "LR" if dx > dy else "TB"
+        if direction != self.scene.direction:
+            self.scene.set_direction(direction)
+
+    # ------------------------------------------------------------------ edits
+    def _drop_point(self) -> QPointF:
+        pos = self.view.mapFromGlobal(QCursor.pos())
+        if self.view.viewport().rect().contains(pos):
+            return self.view.mapToScene(pos)
+        return self.view.mapToScene(self.view.viewport().rect().center())
+
+    def add_op(self, op: str, pos: QPointF | None = None, feed: bool = True) -> str | None:
+        selected = self.scene.selected_node_ids()
+        src = selected[0] if feed and len(selected) == 1 else None
+        if pos is None:
+            if src:
+                x, y = self.graph.pos(src)
+                pos = QPointF(x + 40, y + 120) if self.scene.direction == "TB" \
+                    else QPointF(x + 240, y + 30)
+            else:
+                pos = self.view.mapToScene(self.view.viewport().rect().center())
+        command, node_id = edits.add_op(self.graph, op, self.scene.snapped(pos.x(), pos.y()),
+                                        src)
+        if self.editor.execute(command):
+            self.scene.select_nodes([node_id])
+            return node_id
+        return None
+
+    def insert_block(self, name: str, pos: QPointF | None = None) -> list[str]:
+        selected = self.scene.selected_node_ids()
+        src = selected[0] if len(selected) == 1 else None
+        info = self.analysis.report.nodes.get(src) if src else None
+        shape = list(info.feature_shape) if info and info.feature_shape else [64, 32, 32]
+        try:
+            from graphbuilder.zoo.blocks import make_block
+            block = make_block(name, shape)
+        except Exception as exc:  # wrong input rank for this block, or zoo missing
+            self.statusBar().showMessage(f"⚠ Cannot insert {name} here: {exc}", 8000)
+            return []
+        at = pos or self._drop_point()
+        command, ids = edits.insert_block(self.graph, block, (at.x(), at.y()), src, name)
+        if self.editor.execute(command):
+            self.scene.select_nodes(ids)
+            return ids
+        return []
+
+    def palette_activated(self, kind: str, name: str) -> None:
+        if kind == "op":
+            self.add_op(name)
+        else:
+            self.insert_block(name)
+
+    def delete_selection(self) -> None:
+        command = edits.delete(self.graph, self.scene.selected_node_ids(),
+                               [e.key for e in self.scene.selected_edges()])
+        if command is not None:
+            self.editor.execute(command)
+
+    def select_all(self) -> None:
+        for item in [*self.scene.nodes.values(), *self.scene.collapsed.values()]:
+            if item.isVisible():
+                item.setSelected(True)
+
+    def copy(self) -> bool:
+        ids = self.scene.selected_node_ids()
+        if not ids:
+            return False
+        text = dumps_graph(edits.subgraph(self.graph, ids))
+        mime = QMimeData()
+        mime.setData(GRAPH_MIME, text.encode())
+        mime.setText(text)
+        QApplication.clipboard().setMimeData(mime)
+        self.statusBar().showMessage(f"Copied {len(ids)} nodes", 3000)
+        return True
+
+    def cut(self) -> None:
+        if self.copy():
+            self.delete_selection()
+
+    def paste(self, at: QPointF | None = None) -> list[str]:
+        mime = QApplication.clipboard().mimeData()
+        if mime is None:
+            return []
+        text = (bytes(mime.data(GRAPH_MIME).data()).decode() if mime.hasFormat(GRAPH_MIME)
+                else mime.text())
+        try:
+            json.loads(text)
+            sub = loads_graph(text, "clipboard")
+        except (ValueError, GraphFormatError):
+            self.statusBar().showMessage("Nothing to paste: the clipboard holds no layers", 4000)
+            return []
+        point = at or self._drop_point()
+        command, ids = edits.paste(self.graph, sub, (point.x(), point.y()))
+        if command is not None and self.editor.execute(command):
+            self.scene.select_nodes(ids)
+            return ids
+        return []
+
+    def duplicate(self) -> None:
+        ids = self.scene.selected_node_ids()
+        if ids:
+            command, new = edits.paste(self.graph, edits.subgraph(self.graph, ids), None,
+                                       "Duplicate")
+            if command is not None and self.editor.execute(command):
+                self.scene.select_nodes(new)
+
+    def auto_layout(self, direction: str) -> None:
+        if self.editor.execute(edits.auto_layout(self.graph, direction)):
+            self.scene.set_direction(direction)
+            QSettings().setValue("canvas/direction", direction)
+            self.view.zoom_to_fit()
+
+    def align(self, axis: str) -> None:
+        command = edits.align(self.graph, self.scene.selected_node_ids(), axis)
+        if command is not None:
+            self.editor.execute(command)
+
+    def set_all_groups(self, collapsed: bool) -> None:
+        if self.graph.groups:
+            groups = [Group(g.id, g.label, list(g.nodes), collapsed)
+                      for g in self.graph.groups.values()]
+            self.editor.execute(SetGroupsCommand(
+                groups, "Collapse all groups" if collapsed else "Expand all groups"))
+
+    def focus_find(self) -> None:
+        self.docks["outline"].show()
+        self.docks["outline"].raise_()
+        self.outline.find.setFocus()
+        self.outline.find.selectAll()
+
+    # ------------------------------------------------------------------ view settings
+    def set_dark(self, on: bool) -> None:
+        self.theme = theme_named("dark" if on else "light")
+        QSettings().setValue("view/theme", self.theme.name)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, self.theme)
+        self.scene.set_theme(self.theme)
+        if self.view.lock_text:
+            self.view.set_lock_text(self.view.lock_text)
+
+    def set_snap(self, on: bool) -> None:
+        self.scene.snap = on
+        QSettings().setValue("canvas/snap", on)
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About GraphBuilder",
+                          "<h3>GraphBuilder</h3><p>Design neural networks by drawing them; "
+                          "compile to torch.fx, train, export to ONNX.</p>")
+
+    # ------------------------------------------------------------------ training hook
+    def set_editing_locked(self, locked: bool, reason: str = "") -> None:
+        """Freeze the design (e.g. while it trains); edits are refused with ``reason``."""
+        self.locked = locked
+        self.editor.set_locked(locked, reason)
+        self.scene.set_locked(locked)
+        self.view.set_lock_text(reason or "Editing is locked" if locked else "")
+        self.inspector.setEnabled(not locked)
+        self.palette.setEnabled(not locked)
+        for key in ("undo", "redo", "cut", "paste", "duplicate", "delete", "new", "open",
+                    "new_template", "layout_tb", "layout_lr", "align_v", "align_h",
+                    "distribute_h", "distribute_v", "collapse_all", "expand_all"):
+            self.actions_[key].setEnabled(not locked)
+        if not locked:  # the stack's own actions know whether there is anything to undo
+            self.actions_["undo"].setEnabled(self.undo_stack.canUndo())
+            self.actions_["redo"].setEnabled(self.undo_stack.canRedo())
+        self.recent_menu.setEnabled(not locked)
+        self.lock_label.setText(f"  ⊘ {reason or 'locked'}  " if locked else "")
+        if locked:
+            self.statusBar().showMessage(f"Editing locked: {reason}", 6000)
+
+    # ------------------------------------------------------------------ closing
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        self.autosave_timer.stop()
+        self.recovery.close()
+        event.accept()

@@ -1,0 +1,205 @@
+"""The node editor end to end: palette drops, connecting ports, undo, live shapes, fixes."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from graphbuilder.core.builder import NetBuilder
+from graphbuilder.ui.scene import OP_MIME
+
+
+def _settle(w) -> None:  # noqa: ANN001
+    """Let the zero-timeout timers (analysis, group frames) run."""
+    QApplication.processEvents()
+    if w.analysis.pending:
+        w.analysis.run_now()
+    QApplication.processEvents()
+
+
+def _view_point(w, scene_pos: QPointF) -> QPoint:  # noqa: ANN001
+    return w.view.mapFromScene(scene_pos)
+
+
+def test_drag_from_palette_drops_a_node(window) -> None:  # noqa: ANN001
+    w = window
+    item = w.palette.find_item("Conv2d")
+    mime = w.palette.tree.mimeData([item])
+    assert bytes(mime.data(OP_MIME).data()) == b"Conv2d"
+    target = w.view.viewport().rect().center()
+    actions = Qt.DropAction.CopyAction
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    before = len(w.graph)
+    for ev in (QDragEnterEvent(QPointF(target), actions, mime, buttons, mods),
+               QDragMoveEvent(QPointF(target), actions, mime, buttons, mods),
+               QDropEvent(QPointF(target), actions, mime, buttons, mods)):
+        QApplication.sendEvent(w.view.viewport(), ev)
+    assert len(w.graph) == before + 1
+    new = w.graph.nodes()[-1]
+    assert w.graph.op(new) == "Conv2d" and new in w.scene.nodes
+    x, y = w.graph.pos(new)
+    dropped_at = w.view.mapToScene(target)
+    assert abs(x - dropped_at.x()) <= 20 and abs(y - dropped_at.y()) <= 20  # snapped
+    assert w.isWindowModified()
+
+
+def test_palette_search_filters_and_double_click_adds(window) -> None:  # noqa: ANN001
+    w = window
+    w.palette.search.setText("attention")
+    assert not w.palette.find_item("MultiheadAttention").isHidden()
+    assert w.palette.find_item("Conv2d").isHidden()
+    w.scene.select_nodes(["x"])
+    w.palette.activated.emit("op", "BatchNorm2d")
+    new = w.graph.nodes()[-1]
+    assert w.graph.op(new) == "BatchNorm2d" and w.graph.inputs_of(new) == {"in": "x"}
+
+
+def test_connect_two_ports_by_dragging(window) -> None:  # noqa: ANN001
+    w = window
+    a = w.add_op("ReLU", QPointF(600, 0), feed=False)
+    b = w.add_op("Sigmoid", QPointF(600, 200), feed=False)
+    _settle(w)
+    w.view.reset_zoom()
+    w.view.centerOn(QPointF(600, 100))
+    src = w.scene.nodes[a].out_port.scenePos()
+    dst = w.scene.nodes[b].in_ports["in"].scenePos()
+    vp = w.view.viewport()
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     _view_point(w, src))
+    assert w.scene._drag is not None
+    # only ports that make sense light up: never the node's own input
+    assert w.scene.nodes[b].in_ports["in"].highlighted
+    assert not w.scene.nodes[a].in_ports["in"].highlighted
+    QTest.mouseMove(vp, _view_point(w, dst + QPointF(4, 3)))
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       _view_point(w, dst + QPointF(4, 3)))
+    assert w.graph.inputs_of(b) == {"in": a}
+    assert (b, "in") in w.scene.edges
+    w.undo_stack.undo()
+    assert w.graph.inputs_of(b) == {}
+    assert (b, "in") not in w.scene.edges
+
+
+def test_undo_redo_every_change(window) -> None:  # noqa: ANN001
+    w = window
+    n0 = len(w.graph)
+    assert not w.isWindowModified()
+    node = w.add_op("Dropout", QPointF(500, 100), feed=False)
+    assert len(w.graph) == n0 + 1 and w.isWindowModified()
+    w.scene.select_nodes([node])
+    w.delete_selection()
+    assert node not in w.graph and node not in w.scene.nodes
+    w.undo_stack.undo()
+    assert node in w.graph and node in w.scene.nodes
+    w.undo_stack.undo()
+    assert len(w.graph) == n0 and not w.isWindowModified()
+    w.undo_stack.redo()
+    w.undo_stack.redo()
+    assert node not in w.graph
+
+
+def test_parameter_edit_updates_shape_labels(window) -> None:  # noqa: ANN001
+    w = window
+    _settle(w)
+    w.scene.select_nodes(["stage1.conv"])
+    assert w.inspector.node_id == "stage1.conv"
+    assert w.scene.nodes["stage1.conv"].shape_text == "16×32×32"
+    field = w.inspector.fields["out_channels"]
+    field.setText("8")
+    field.editingFinished.emit()
+    assert w.graph.params("stage1.conv")["out_channels"] == 8
+    _settle(w)
+    assert w.scene.nodes["stage1.conv"].shape_text == "8×32×32"
+    assert w.scene.edges[("stage1.relu", "in")].label == "8×32×32"
+    assert w.scene.nodes["stage2.pool"].shape_text == "32×8×8"  # downstream still fine
+    w.undo_stack.undo()
+    _settle(w)
+    assert w.scene.nodes["stage1.conv"].shape_text == "16×32×32"
+
+
+def test_inspector_refuses_bad_values_and_duplicate_names(window) -> None:  # noqa: ANN001
+    w = window
+    w.scene.select_nodes(["stage1.conv"])
+    depth = w.undo_stack.count()
+    field = w.inspector.fields["out_channels"]
+    field.setText("-3")
+    field.editingFinished.emit()
+    assert w.graph.params("stage1.conv")["out_channels"] == 16
+    assert "at least" in w.inspector.messages["out_channels"].text()
+    assert field.text() == "16"
+    w.inspector.name_edit.setText("stage2.conv")
+    w.inspector.name_edit.editingFinished.emit()
+    assert "already exists" in w.inspector.messages["__name__"].text()
+    assert w.undo_stack.count() == depth
+    w.inspector.name_edit.setText("stem")
+    w.inspector.name_edit.editingFinished.emit()
+    assert "stem" in w.graph and "stem" in w.scene.nodes and "stage1.conv" not in w.graph
+
+
+def test_invalid_edit_marks_the_right_node(window) -> None:  # noqa: ANN001
+    w = window
+    w.scene.select_nodes(["stage2.conv"])
+    field = w.inspector.fields["kernel_size"]
+    field.setText("40")
+    field.editingFinished.emit()
+    _settle(w)
+    bad = w.scene.nodes["stage2.conv"]
+    assert bad.severity == "error" and bad.problem
+    others = [n for n, item in w.scene.nodes.items() if item.severity == "error"]
+    assert others == ["stage2.conv"]
+    rows = [w.problems.tree.topLevelItem(i) for i in range(w.problems.tree.topLevelItemCount())]
+    assert any(r.text(1) == "stage2.conv" for r in rows)
+    w.problems.jump.emit("stage2.conv")
+    assert w.scene.selected_node_ids() == ["stage2.conv"]
+    assert "error" in w.timing_label.text()
+
+
+def test_one_click_fix_from_problems_panel(window) -> None:  # noqa: ANN001
+    w = window
+    b = NetBuilder("bad")
+    x = b.input("x", [3, 16, 16])
+    h = b.add("conv", "Conv2d", x, out_channels=8, padding=1)
+    b.output("y", b.add("fc", "Linear", h, out_features=3))
+    w.load_graph_object(b.build(), None)
+    _settle(w)
+    assert w.scene.nodes["fc"].severity == "error"
+    fixes = w.analysis.fixes_for("fc")
+    assert [f.title for f in fixes][0].startswith("Insert Flatten")
+    rows = [w.problems.tree.topLevelItem(i) for i in range(w.problems.tree.topLevelItemCount())]
+    fc_row = next(r for r in rows if r.text(1) == "fc")
+    assert "⚡" in fc_row.text(0)
+    w.problems.tree.setCurrentItem(fc_row)
+    assert w.problems.fix_button.isEnabled()
+    w.problems.fix_requested.emit(fixes[0])
+    _settle(w)
+    assert w.analysis.report.ok
+    assert w.graph.op(w.graph.inputs_of("fc")["in"]) == "Flatten"
+    assert w.undo_stack.count() == 1  # one undo step
+    w.undo_stack.undo()
+    _settle(w)
+    assert not w.analysis.report.ok
+
+
+def test_editing_lock_refuses_edits_with_notice(window) -> None:  # noqa: ANN001
+    w = window
+    n = len(w.graph)
+    w.set_editing_locked(True, "Training in progress")
+    assert w.view._banner.isVisibleTo(w.view) and "Training" in w.view._banner.text()
+    assert w.add_op("ReLU", QPointF(0, 0)) is None
+    assert len(w.graph) == n
+    assert "locked" in w.statusBar().currentMessage().lower()
+    assert not w.actions_["undo"].isEnabled() and not w.inspector.isEnabled()
+    w.set_editing_locked(False, "")
+    assert w.add_op("ReLU", QPointF(0, 0)) is not None
+    assert not w.view._banner.isVisibleTo(w.view)
+
+
+def test_hook_surface_for_training(window) -> None:  # noqa: ANN001
+    w = window
+    graph = w.graph
+    assert "Run" in w.menus and w.menus["Run"] is not None
+    w.open_template("mlp")
+    assert w.graph is graph  # same object for the window's life
+    assert w.statusBar() is not None and w.undo_stack is not None
