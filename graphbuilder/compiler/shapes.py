@@ -180,6 +180,10 @@ def _infer_node(graph: ModelGraph, node_id: str, known: dict[str, NodeInfo]) -> 
     return cached
 
 
+def _flat(src_infos: list[Any]) -> list[Any]:
+    return [i for x in src_infos for i in (x if isinstance(x, list) else [x]) if i is not None]
+
+
 def _shapes(src_infos: list[Any]) -> list[Any]:
     return [[i.shape for i in x] if isinstance(x, list) else (x.shape if x else None)
             for x in src_infos]
@@ -195,6 +199,9 @@ def _tensor(info: Any) -> Any:
 
 def _compute(spec: OpSpec, params: dict[str, Any], src_infos: list[Any]) -> NodeInfo:
     in_shapes = _shapes(src_infos)
+    if not spec.int_inputs and any(i.dtype == "int64" for i in _flat(src_infos)):
+        return NodeInfo(error=f"{spec.name} needs floating-point input but receives int64 "
+                              "token ids; feed them to an Embedding first")
     if spec.check is not None:
         try:
             msg = spec.check(params, in_shapes)

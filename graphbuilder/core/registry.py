@@ -85,6 +85,9 @@ class OpSpec:
     check: Callable[[dict[str, Any], list[Any]], str | None] | None = None
     key_params: tuple[str, ...] = ()  # shown on the node's face in the editor
     aliases: tuple[str, ...] = field(default=())
+    #: Accepts int64 tensors (token ids). Meta tensors run float-only kernels on ints
+    #: without complaint, so shape inference refuses ints for ops that leave this False.
+    int_inputs: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in OP_KINDS:

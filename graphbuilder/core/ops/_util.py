@@ -22,6 +22,23 @@ def pair(v: int | Sequence[int]) -> tuple[int, ...]:
     return tuple(v) if isinstance(v, list | tuple) else (v, v)
 
 
+def expand(v: int | Sequence[int], n: int) -> tuple[int, ...]:
+    """A size parameter as ``n`` numbers: ``3`` or ``[3]`` -> ``(3,) * n``."""
+    if isinstance(v, list | tuple):
+        return tuple(v) * n if len(v) == 1 else tuple(v)
+    return (v,) * n
+
+
+def check_sizes(op: str, p: dict, names: Sequence[str], n: int) -> str | None:
+    """Size parameters given as lists must have 1 or ``n`` entries (one per spatial axis)."""
+    for name in names:
+        v = p.get(name)
+        if isinstance(v, list | tuple) and len(v) not in (1, n):
+            what = "one number" if n == 1 else f"one number or {n} (one per spatial axis)"
+            return f"{op} {name} needs {what}, got {list(v)}"
+    return None
+
+
 def need_rank(op: str, shape: Sequence[int], ranks: Sequence[int], what: str) -> str | None:
     """Friendly message when an op receives a tensor of the wrong rank."""
     if len(shape) - 1 in ranks:

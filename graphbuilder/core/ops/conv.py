@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from graphbuilder.core.ops._util import fmt_shape, need_rank, pair
+from graphbuilder.core.ops._util import check_sizes, expand, fmt_shape, need_rank, pair
 from graphbuilder.core.params import Bool, Choice, Int, Size
 from graphbuilder.core.registry import OpSpec, register_op
 
@@ -31,20 +31,24 @@ def _conv_check(op: str, rank: int, what: str):
         msg = need_rank(op, shape, (rank,), what)
         if msg:
             return msg
+        n = rank - 1
+        msg = check_sizes(op, p, ("kernel_size", "stride", "padding", "dilation"), n)
+        if msg:
+            return msg
         cin = shape[1]
         if cin % p["groups"] or p["out_channels"] % p["groups"]:
             return (
                 f"groups={p['groups']} must divide both the input channels ({cin}) "
                 f"and out_channels ({p['out_channels']})"
             )
-        if p["padding"] == "same" and any(st != 1 for st in pair(p["stride"])):
+        if p["padding"] == "same" and any(st != 1 for st in expand(p["stride"], n)):
             return "padding='same' only works with stride 1"
-        k = pair(p["kernel_size"]) if rank == 3 else (p["kernel_size"],)
+        k = expand(p["kernel_size"], n)
         pad = p["padding"]
         if isinstance(pad, str):
             return None
-        pads = pair(pad) if rank == 3 else (pad,)
-        dil = pair(p["dilation"]) if rank == 3 else (p["dilation"],)
+        pads = expand(pad, n)
+        dil = expand(p["dilation"], n)
         for size, kk, pp, dd in zip(shape[2:], k, pads, dil, strict=False):
             if size + 2 * pp < dd * (kk - 1) + 1:
                 return (
@@ -91,6 +95,8 @@ register_op(OpSpec(
 
 def _check_tconv(p: dict, s: list) -> str | None:
     msg = need_rank("ConvTranspose2d", s[0], (3,), "an image-like tensor [channels, h, w]")
+    msg = msg or check_sizes("ConvTranspose2d", p, ("kernel_size", "stride", "padding",
+                                                    "output_padding", "dilation"), 2)
     if msg:
         return msg
     if s[0][1] % p["groups"] or p["out_channels"] % p["groups"]:
@@ -143,6 +149,7 @@ register_op(OpSpec(
         s[0][1], s[0][1] * p["multiplier"], _t(p["kernel_size"]), stride=_t(p["stride"]),
         padding=_t(p["padding"]), groups=s[0][1], bias=p["bias"],
     ),
-    check=lambda p, s: need_rank("DepthwiseConv2d", s[0], (3,), "an image-like tensor"),
+    check=lambda p, s: need_rank("DepthwiseConv2d", s[0], (3,), "an image-like tensor")
+    or check_sizes("DepthwiseConv2d", p, ("kernel_size", "stride", "padding"), 2),
     key_params=("kernel_size", "stride"),
 ))

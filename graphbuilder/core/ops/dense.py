@@ -52,4 +52,5 @@ register_op(OpSpec(
                                     padding_idx=p["padding_idx"]),
     check=_check_embedding,
     key_params=("num_embeddings", "embedding_dim"),
+    int_inputs=True,
 ))

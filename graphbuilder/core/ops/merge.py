@@ -51,6 +51,7 @@ register_op(OpSpec(
     kind="function", inputs=_MANY,
     forward=lambda m, xs: functools.reduce(operator.add, xs),
     check=_check_elementwise("residual add"),
+    int_inputs=True,
 ))
 
 register_op(OpSpec(
@@ -59,6 +60,7 @@ register_op(OpSpec(
     kind="function", inputs=_MANY,
     forward=lambda m, xs: functools.reduce(operator.mul, xs),
     check=_check_elementwise("multiply"),
+    int_inputs=True,
 ))
 
 
@@ -91,6 +93,7 @@ register_op(OpSpec(
     forward=lambda m, xs, dim=0: torch.cat(xs, dim=tdim(dim)),
     check=_check_concat,
     key_params=("dim",),
+    int_inputs=True,
 ))
 
 register_op(OpSpec(
@@ -98,4 +101,5 @@ register_op(OpSpec(
     "Passes its input through unchanged (a named junction, e.g. an empty skip path).",
     kind="function",
     forward=lambda m, x: x,
+    int_inputs=True,
 ))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import nn
 
-from graphbuilder.core.ops._util import fmt_shape, need_rank, pair
+from graphbuilder.core.ops._util import check_sizes, expand, fmt_shape, need_rank
 from graphbuilder.core.params import Bool, Choice, Float, Size
 from graphbuilder.core.registry import OpSpec, PortSpec, register_op
 
@@ -21,10 +21,11 @@ def _pool_check(op: str, rank: int):
     def check(p: dict, s: list) -> str | None:
         what = IMG if rank == 3 else SEQ
         msg = need_rank(op, s[0], (rank,), what)
+        msg = msg or check_sizes(op, p, ("kernel_size", "stride", "padding"), rank - 1)
         if msg:
             return msg
-        k = pair(p["kernel_size"]) if rank == 3 else (p["kernel_size"],)
-        pad = pair(p["padding"]) if rank == 3 else (p["padding"],)
+        k = expand(p["kernel_size"], rank - 1)
+        pad = expand(p["padding"], rank - 1)
         if any(pp > kk // 2 for pp, kk in zip(pad, k, strict=False)):
             return "padding must be at most half the kernel size"
         if any(size + 2 * pp < kk for size, kk, pp in zip(s[0][2:], k, pad, strict=False)):
@@ -133,6 +134,7 @@ register_op(OpSpec(
     inputs=(PortSpec("in"), PortSpec("like", "tensor whose height and width to match")),
     forward=_crop_like,
     check=_crop_check,
+    int_inputs=True,
 ))
 
 

@@ -15,6 +15,7 @@ register_op(OpSpec(
     "Flatten", "Reshape",
     "Flattens every axis except the batch into one: [C, H, W] -> [C*H*W].",
     build=lambda p, s: nn.Flatten(1),
+    int_inputs=True,
 ))
 
 
@@ -40,6 +41,7 @@ register_op(OpSpec(
     kind="function",
     params=(Shape("shape", [-1], "target shape without the batch axis"),),
     forward=_reshape, check=_check_reshape, key_params=("shape",),
+    int_inputs=True,
 ))
 
 
@@ -61,6 +63,7 @@ register_op(OpSpec(
     kind="function",
     params=(Shape("dims", [1, 0], "new order of the axes (without the batch axis)", min=0),),
     forward=_permute, check=_check_permute, key_params=("dims",),
+    int_inputs=True,
 ))
 
 
@@ -74,6 +77,7 @@ register_op(OpSpec(
     kind="function", forward=_flatten_tokens,
     check=lambda p, s: None if len(s[0]) == 4 else
     f"ImageToTokens needs an image-like input [C, H, W], got {fmt_shape(s[0])}",
+    int_inputs=True,
 ))
 
 
@@ -111,6 +115,7 @@ register_op(OpSpec(
     check=lambda p, s: None if len(s[0]) >= 3 and -s[0][1] <= p["index"] < s[0][1]
     else f"index {p['index']} is out of range for a sequence {fmt_shape(s[0])}",
     key_params=("index",),
+    int_inputs=True,
 ))
 
 
