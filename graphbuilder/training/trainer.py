@@ -201,6 +201,7 @@ class Trainer:
             raise DataError(f"the training set is smaller than one batch "
                             f"(batch_size {cfg.data.batch_size})")
         total = spe * cfg.epochs if cfg.max_steps is None else min(spe * cfg.epochs, cfg.max_steps)
+        cut = total < spe * cfg.epochs
         schedule = Schedule(optimizer, cfg, spe, total)
         scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16)
         loss_fn = make_loss(cfg)
@@ -284,8 +285,8 @@ class Trainer:
                     yield StepEnd(step, epoch, loss, optimizer.param_groups[0]["lr"],
                                   bs / max(now - t_last, 1e-9))
                     t_last = now
-                if step >= total:
-                    break
+                if step >= total and cut:  # max_steps; else let the loader finish its
+                    break  # epoch, so the shuffling RNG state matches an uncut run
             if not torch.isfinite(loss_sum):
                 raise NonFiniteLossError(self._nan_message(step, epoch, log))
             if self._stop.is_set() and n_batches == 0:

@@ -1,0 +1,201 @@
+"""Trainer behaviour: events, run directory, resume, control from threads, failures."""
+
+import json
+import threading
+
+import pytest
+import torch
+from training_models import mlp, small_cnn, small_unet
+
+from graphbuilder.compiler.fx_compile import compile_graph
+from graphbuilder.training import (
+    CheckpointSaved,
+    EpochEnd,
+    RunEnded,
+    RunFailed,
+    RunPaused,
+    RunResumed,
+    RunStarted,
+    StepEnd,
+    Trainer,
+    device_info,
+)
+from graphbuilder.training.checkpoint import load_checkpoint
+
+SPIRALS = {"data": {"dataset": "spirals", "size": 320, "batch_size": 32}, "epochs": 2,
+           "optimizer": {"name": "adam", "lr": 0.01}}
+
+
+def _model(seed=0):
+    return compile_graph(mlp(hidden=16), seed=seed)
+
+
+def test_event_stream_and_run_directory(tmp_path):
+    events = list(Trainer(_model(), SPIRALS, run_dir=tmp_path / "run").run())
+    kinds = [type(e) for e in events]
+    assert kinds[0] is RunStarted and kinds[-1] is RunEnded
+    started, ended = events[0], events[-1]
+    steps = [e for e in events if isinstance(e, StepEnd)]
+    assert len(steps) == started.total_steps == 2 * started.steps_per_epoch == 16
+    assert [s.step for s in steps] == list(range(1, 17))
+    assert isinstance(steps[0].loss, float) and steps[0].lr == 0.01
+    epochs = [e for e in events if isinstance(e, EpochEnd)]
+    assert [e.epoch for e in epochs] == [0, 1]
+    assert {"loss", "val_loss", "val_accuracy", "lr", "time_s"} <= set(epochs[0].metrics)
+    assert ended.reason == "completed" and ended.steps_done == 16
+    assert any(isinstance(e, CheckpointSaved) and e.kind == "best" for e in events)
+    run = tmp_path / "run"
+    assert json.loads((run / "config.json").read_text())["epochs"] == 2
+    rows = (run / "metrics.csv").read_text().splitlines()
+    assert rows[0].startswith("epoch,step,loss,val_loss,val_accuracy") and len(rows) == 3
+    doc = json.loads((run / "metrics.json").read_text())
+    assert doc["end_reason"] == "completed" and len(doc["history"]) == 2
+    raw = torch.load(run / "last.pt", weights_only=True)
+    assert {"model", "optimizer", "schedule", "config", "epoch"} <= set(raw)
+
+
+def test_no_step_events_when_nobody_wants_them():
+    events = list(Trainer(_model(), SPIRALS, step_events=False).run())
+    assert not any(isinstance(e, StepEnd) for e in events)
+
+
+def test_resume_continues_exactly(tmp_path):
+    full = _model()
+    Trainer(full, {**SPIRALS, "epochs": 3}, step_events=False).fit()
+    first = _model()
+    Trainer(first, {**SPIRALS, "epochs": 1}, run_dir=tmp_path, step_events=False).fit()
+    resumed = _model(seed=9)  # different init: everything must come from the checkpoint
+    final = Trainer(resumed, {**SPIRALS, "epochs": 3}, resume_from=tmp_path / "last.pt",
+                    step_events=False).fit()
+    assert final.reason == "completed" and final.epochs_done == 3
+    for k, v in full.state_dict().items():
+        assert torch.equal(resumed.state_dict()[k], v), k
+
+
+def test_pause_resume_and_stop_from_other_threads():
+    trainer = Trainer(_model(), {**SPIRALS, "epochs": 50})
+    seen = []
+    for ev in trainer.run():
+        seen.append(ev)
+        if isinstance(ev, StepEnd) and ev.step == 3:
+            trainer.pause()
+            threading.Timer(0.1, trainer.resume).start()
+        if isinstance(ev, StepEnd) and ev.step == 7:
+            t = threading.Thread(target=trainer.stop)
+            t.start()
+            t.join()
+    kinds = [type(e) for e in seen]
+    assert RunPaused in kinds and RunResumed in kinds
+    assert kinds.index(RunResumed) == kinds.index(RunPaused) + 1
+    assert seen[-1].reason == "stopped" and seen[-1].steps_done == 7
+
+
+def test_early_stopping():
+    cfg = {**SPIRALS, "epochs": 20,
+           "early_stopping": {"monitor": "val_loss", "patience": 1, "min_delta": 10.0}}
+    final = Trainer(_model(), cfg, step_events=False).fit()
+    assert final.reason == "early_stopping" and final.epochs_done == 3
+
+
+class _PoisonedLoader:
+    """Good batches in the first epoch, a NaN batch in the second."""
+
+    def __init__(self):
+        g = torch.Generator().manual_seed(0)
+        self.x, self.y = torch.randn(64, 2, generator=g), torch.randint(0, 2, (64,), generator=g)
+        self.epoch = 0
+
+    def __len__(self):
+        return 4
+
+    def __iter__(self):
+        self.epoch += 1
+        for i in range(4):
+            x = self.x[i * 16:(i + 1) * 16].clone()
+            if self.epoch == 2 and i == 2:
+                x[0, 0] = float("nan")
+            yield x, self.y[i * 16:(i + 1) * 16]
+
+
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
+    loader = _PoisonedLoader()
+    final = Trainer(_model(), {"epochs": 5}, data=(loader, None), run_dir=tmp_path).fit()
+    assert isinstance(final, RunFailed) and final.kind == "nan"
+    assert "NaN" in final.message and "last good checkpoint" in final.message
+    assert final.step == 7 and final.epoch == 1
+    ck = load_checkpoint(tmp_path / "last.pt")
+    assert ck["epoch"] == 0
+    assert all(torch.isfinite(v).all() for v in ck["model"].values())
+
+
+class _Greedy(torch.nn.Module):
+    def forward(self, x):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 80.00 GiB")
+
+
+def test_out_of_memory_is_reported_not_raised():
+    final = Trainer(_Greedy(), SPIRALS).fit()
+    assert isinstance(final, RunFailed) and final.kind == "oom"
+    assert "out of memory" in final.message and "batch size 32" in final.message
+
+
+def test_bad_data_is_a_failed_run_not_a_crash():
+    final = Trainer(_model(), {"data": {"dataset": "csv:/no/such/file.csv"}}).fit()
+    assert isinstance(final, RunFailed) and final.kind == "data"
+    assert "/no/such/file.csv" in final.message
+    final = Trainer(_model(), {"data": {"dataset": "nosuchset"}}).fit()
+    assert final.kind == "data" and "spirals" in final.message
+
+
+def test_programming_errors_carry_a_traceback():
+    final = Trainer(compile_graph(mlp(in_features=3), seed=0), SPIRALS).fit()
+    assert final.kind == "error" and "Traceback" in final.details
+
+
+def test_augmentation_mixup_cutmix_bf16_channels_last_run():
+    cfg = {"data": {"dataset": "shapes", "size": 96, "batch_size": 16,
+                    "augment": ["hflip", "crop", "color", "noise", "rotate"],
+                    "mixup_alpha": 0.2, "cutmix_alpha": 1.0},
+           "epochs": 1, "precision": "bf16", "channels_last": True, "grad_clip": 1.0,
+           "label_smoothing": 0.1, "metrics": ["accuracy", "top3"]}
+    final = Trainer(compile_graph(small_cnn(), seed=0), cfg, step_events=False).fit()
+    assert isinstance(final, RunEnded), final
+    assert 0 <= final.last_metrics["val_top3"] <= 1
+
+
+def test_segmentation_masks_follow_geometric_augmentation():
+    from graphbuilder.training.config import RunConfig
+    from graphbuilder.training.data import make_loaders
+    from graphbuilder.training.datasets import load_data
+
+    cfg = RunConfig.from_dict({"data": {"dataset": "shapes_seg", "size": 16, "batch_size": 4,
+                                        "augment": ["hflip", "vflip", "crop"]}})
+    loaders = make_loaders(load_data(cfg.data), cfg)
+    x, mask = next(iter(loaders.train))
+    assert x.shape == (4, 3, 32, 32) and mask.shape == (4, 32, 32) and mask.dtype == torch.int64
+    # the shape is brighter than its background: foreground pixels must still be bright
+    fg = (mask > 0).unsqueeze(1).expand_as(x)
+    assert x[fg].mean() > x[~fg].mean() + 0.2
+    final = Trainer(compile_graph(small_unet(), seed=0),
+                    {**cfg.to_dict(), "metrics": ["iou"], "max_steps": 2}).fit()
+    assert isinstance(final, RunEnded)
+
+
+def test_fp16_on_cpu_falls_back_with_a_note():
+    events = list(Trainer(_model(), {**SPIRALS, "precision": "fp16", "max_steps": 2}).run())
+    assert any("fp16" in n for n in events[0].notes)
+    assert isinstance(events[-1], RunEnded) and events[-1].reason == "max_steps"
+
+
+def test_device_info_and_bad_device():
+    assert device_info("cpu").startswith("CPU (")
+    if not torch.cuda.is_available():
+        final = Trainer(_model(), {**SPIRALS, "device": "cuda"}).fit()
+        assert final.kind == "config" and "cuda" in final.message
+
+
+def test_config_errors_raise_at_construction():
+    from graphbuilder.training import ConfigError
+
+    with pytest.raises(ConfigError, match="optimizer.lr"):
+        Trainer(_model(), {"optimizer": {"lr": 0}})
