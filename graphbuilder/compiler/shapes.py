@@ -222,6 +222,9 @@ def _compute(spec: OpSpec, params: dict[str, Any], src_infos: list[Any]) -> Node
         return NodeInfo(error=_explain(spec, in_shapes, exc))
     if not isinstance(out, torch.Tensor):
         return NodeInfo(error=f"{spec.name} did not produce a single tensor")
+    if any(d == 0 for d in out.shape[1:]):  # meta kernels allow it; real ones often do not
+        return NodeInfo(error=f"{spec.name} turns {_listing(in_shapes)} into an empty tensor "
+                              f"{fmt_shape(tuple(out.shape))}; the input is too small for it")
     n_params = trainable = buf = 0
     if isinstance(module, torch.nn.Module):
         for p in module.parameters():
@@ -236,11 +239,15 @@ def _default_forward(module: Any, x: Any, **_: Any) -> Any:
     return module(x)
 
 
+def _listing(in_shapes: list[Any]) -> str:
+    flat = [s for x in in_shapes for s in (x if isinstance(x, list) else [x]) if s is not None]
+    return " and ".join(fmt_shape(s) for s in flat)
+
+
 def _explain(spec: OpSpec, in_shapes: list[Any], exc: Exception) -> str:
     """Turn torch's error into one line naming the op and its input shapes."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    flat = [s for x in in_shapes for s in (x if isinstance(x, list) else [x]) if s is not None]
-    shapes = " and ".join(fmt_shape(s) for s in flat)
+    shapes = _listing(in_shapes)
     if "expected scalar type Long" in first or "Expected tensor for argument #1 'indices'" in first:
         return f"{spec.name} needs integer token ids: set the Input's dtype to int64"
     return f"{spec.name} cannot take input {shapes}: {first}"

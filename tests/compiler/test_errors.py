@@ -163,6 +163,12 @@ def test_size_param_with_wrong_length() -> None:
     _only(b.graph, "conv", "kernel_size needs one number", "[3, 3]")
 
 
+def test_op_shrinking_to_nothing() -> None:
+    b, x = _chain([3, 1, 6])
+    b.output("y", b.add("down", "Upsample", x, scale_factor=0.25, mode="bilinear"))
+    _only(b.graph, "down", "empty tensor", "[3, 0, 1]")
+
+
 def test_error_downstream_is_reported_once() -> None:
     b, x = _chain([3, 32, 32])
     h = b.add("fc", "Linear", x, out_features=10)
