@@ -84,8 +84,7 @@ class CollapsedGroupItem(QGraphicsItem):
         self.params = 0
         self.problem = False
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-                      | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-                      | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
+                      | QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
         self.setZValue(1)
         self.setToolTip(f"{label} ({group_id}): {len(members)} layers\n"
                         "Double-click to expand and edit inside")
@@ -105,11 +104,6 @@ class CollapsedGroupItem(QGraphicsItem):
 
     def boundingRect(self) -> QRectF:
         return QRectF(-NODE_W / 2 - 6, -NODE_H / 2 - 6, NODE_W + 12, NODE_H + 12)
-
-    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and self.scene():
-            self.scene().group_item_moved(self)  # type: ignore[attr-defined]
-        return super().itemChange(change, value)
 
     def mouseDoubleClickEvent(self, event: Any) -> None:
         scene: GraphScene = self.scene()  # type: ignore[assignment]

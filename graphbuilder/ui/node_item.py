@@ -81,8 +81,7 @@ class NodeItem(QGraphicsItem):
         self.out_port: PortItem | None = None
         self._info_key: tuple = ()
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-                      | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-                      | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
+                      | QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
         self.set_params(params)
@@ -155,13 +154,6 @@ class NodeItem(QGraphicsItem):
         path = QPainterPath()
         path.addRoundedRect(QRectF(-NODE_W / 2, -NODE_H / 2, NODE_W, NODE_H), 7, 7)
         return path
-
-    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
-            scene = self.scene()
-            if scene is not None:
-                scene.node_item_moved(self)  # type: ignore[attr-defined]
-        return super().itemChange(change, value)
 
     def mouseDoubleClickEvent(self, event: Any) -> None:
         scene: GraphScene | None = self.scene()  # type: ignore[assignment]

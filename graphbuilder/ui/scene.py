@@ -96,6 +96,7 @@ class GraphScene(QGraphicsScene):
             item = self.nodes.get(ev.nodes[0])
             if item is not None:
                 item.setPos(*self.graph.pos(ev.nodes[0]))
+                self.node_item_moved(item)
         elif kind == "node_renamed":
             self._remove_node_item(ev.old or "")
             self._add_node_item(ev.nodes[0])
@@ -367,6 +368,17 @@ class GraphScene(QGraphicsScene):
             event.accept()
             return
         super().mouseMoveEvent(event)
+        if event.buttons() & Qt.MouseButton.LeftButton and self.mouseGrabberItem() is not None:
+            self._follow_dragged_items()
+
+    def _follow_dragged_items(self) -> None:
+        """Keep edges and frames attached while items are dragged (no itemChange:
+        PySide's itemChange round-trip of ``None`` values corrupts refcounts)."""
+        for item in self.selectedItems():
+            if isinstance(item, NodeItem):
+                self.node_item_moved(item)
+            elif isinstance(item, CollapsedGroupItem):
+                self.group_item_moved(item)
 
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self._drag is not None:
