@@ -27,6 +27,7 @@ from graphbuilder.ui.undo import Editor
 
 OP_MIME = "application/x-graphbuilder-op"
 BLOCK_MIME = "application/x-graphbuilder-block"
+_GROUP_EVENTS = {"node_added", "node_removed", "node_renamed", "groups_changed"}
 
 
 class GraphScene(QGraphicsScene):
@@ -90,6 +91,7 @@ class GraphScene(QGraphicsScene):
                 self._remove_node_item(nid)
                 self._add_node_item(nid)
                 self._sync_edges([nid])
+                self._groups_timer.start()
             elif item is not None:
                 item.set_params(self.graph.params(nid))
         elif kind == "node_moved":
@@ -97,6 +99,8 @@ class GraphScene(QGraphicsScene):
             if item is not None:
                 item.setPos(*self.graph.pos(ev.nodes[0]))
                 self.node_item_moved(item)
+            if ev.nodes[0] in self._hidden_in:  # the stand-in box moves with its members
+                self._groups_timer.start()
         elif kind == "node_renamed":
             self._remove_node_item(ev.old or "")
             self._add_node_item(ev.nodes[0])
@@ -104,7 +108,7 @@ class GraphScene(QGraphicsScene):
         elif kind in ("edge_added", "edge_removed"):
             self._sync_ports(ev.nodes[1:])
             self._sync_edges(ev.nodes)
-        if kind != "meta_changed":
+        if kind in _GROUP_EVENTS:  # moves refit frames directly; params change nothing
             self._groups_timer.start()
 
     def _add_node_item(self, node_id: str) -> None:
