@@ -2,7 +2,9 @@
 
 Range test (Smith 2015, fastai/Lightning style): one pass of ``num_steps`` mini-batches with
 the LR ramped exponentially (or linearly) from ``start_lr`` to ``end_lr``, stopping when
-the bias-corrected EMA of the loss exceeds ``diverge_factor`` x its best. The raw loss of
+the bias-corrected EMA of the loss exceeds ``diverge_factor`` x its best, or three raw
+losses in a row exceed that factor x the best 5-step mean (the EMA alone reacts
+~1/(1-beta) steps late, far past the real edge). The raw loss of
 every step is kept; suggestions are computed on a *centred* moving average (zero phase:
 an EMA lags ~1/(1-beta) steps and pushes suggestions too high) with slopes against
 log(lr). Three rules are reported because no single one is reliable: steepest descent,
@@ -197,7 +199,9 @@ def lr_range_test(model: nn.Module, config: RunConfig | dict | None = None,
         opt = optimizer or make_optimizer(model, cfg.optimizer, lr=start_lr)
         stepper = _Stepper(model, cfg, device, opt, scaler)
         model.train()
-        avg, best = 0.0, math.inf
+        avg, best, over = 0.0, math.inf, 0
+        recent: list[float] = []
+        best_mean = math.inf
         batches = _batches(train)
         for i in range(num_steps):
             frac = i / (num_steps - 1)
@@ -214,7 +218,14 @@ def lr_range_test(model: nn.Module, config: RunConfig | dict | None = None,
             avg = beta * avg + (1 - beta) * (loss if finite else avg)
             smooth = avg / (1 - beta ** (i + 1))
             yield LRPoint(i, lr, loss, smooth)
-            if not finite or (i > 0 and smooth > diverge_factor * best):
+            # The EMA (and its best) lags ~1/(1-beta) steps behind the loss, so also stop
+            # when 3 raw losses in a row exceed the factor x the best 5-step mean: a real
+            # divergence grows geometrically, a noisy batch does not repeat.
+            recent = (recent + [loss])[-5:]
+            if len(recent) == 5:
+                best_mean = min(best_mean, sum(recent) / 5)
+            over = over + 1 if loss > diverge_factor * best_mean else 0
+            if not finite or (i > 0 and (smooth > diverge_factor * best or over >= 3)):
                 diverged_at = lr
                 break
             best = min(best, smooth)
@@ -233,9 +244,12 @@ def analyse(lrs: list[float], losses: list[float], diverged_at: float | None = N
     smooth = centred_smooth(np.array([p[1] for p in pts]))
     slope = np.gradient(smooth, np.log(lr_arr))
     n = len(pts)
-    lo, hi = max(1, n // 10), max(n // 10 + 2, n - 3)
+    best = int(np.argmin(smooth))
+    # steepest descent: skip the first 10% (start-up noise) and search up to the minimum
+    # (past it the curve is blowing up and its noisy dips are not "descent")
+    lo, hi = max(1, n // 10), min(max(n // 10 + 2, n - 3), best + 1)
     steepest = float(lr_arr[lo + int(np.argmin(slope[lo:hi]))]) if hi > lo else None
-    min_div10 = float(lr_arr[int(np.argmin(smooth))] / 10)
+    min_div10 = float(lr_arr[best] / 10)
     valley = float(lr_arr[_valley(smooth)])
     sugg = {"valley": valley, "steepest": steepest, "min_loss_div10": min_div10}
     return LRFinderResult(list(lrs), list(losses), smooth.tolist(), sugg, valley, diverged_at)

@@ -1,0 +1,128 @@
+"""LR range test and sweep: sensible suggestions, and the model left bit-exactly as it was."""
+
+import random
+
+import numpy as np
+import pytest
+import torch
+from training_models import linear, mlp
+
+from graphbuilder.compiler.fx_compile import compile_graph
+from graphbuilder.training.lr_finder import (
+    LRFinderResult,
+    SweepResult,
+    analyse,
+    centred_smooth,
+    find_lr,
+    lr_range_test,
+    lr_sweep,
+)
+from graphbuilder.training.optim import make_optimizer
+
+SPIRALS = {"data": {"dataset": "spirals", "size": 640, "batch_size": 32},
+           "optimizer": {"name": "sgd", "lr": 0.01, "momentum": 0.9}}
+
+
+def _state(model, opt, scaler):
+    return ({k: v.clone() for k, v in model.state_dict().items()},
+            {k: (p.grad.clone() if p.grad is not None else None)
+             for k, p in model.named_parameters()},
+            {k: m.training for k, m in model.named_modules()},
+            repr(opt.state_dict()), scaler.state_dict(),
+            torch.get_rng_state().clone(), np.random.get_state()[1].copy(), random.getstate())
+
+
+def _same(a, b):
+    assert a[0].keys() == b[0].keys()
+    for k in a[0]:
+        assert torch.equal(a[0][k], b[0][k]), k
+    for k in a[1]:
+        assert (a[1][k] is None and b[1][k] is None) or torch.equal(a[1][k], b[1][k]), k
+    assert a[2] == b[2] and a[3] == b[3] and a[4] == b[4]
+    assert torch.equal(a[5], b[5]) and (a[6] == b[6]).all() and a[7] == b[7]
+
+
+def _trained_model():
+    """A model mid-training: BatchNorm stats, optimizer momentum and grads all non-trivial."""
+    from graphbuilder.training.config import RunConfig
+
+    model = compile_graph(mlp(hidden=32, bn=True), seed=0)
+    opt = make_optimizer(model, RunConfig.from_dict(SPIRALS).optimizer)
+    scaler = torch.amp.GradScaler("cpu", init_scale=128.0)
+    x, y = torch.randn(32, 2), torch.randint(0, 2, (32,))
+    for _ in range(3):
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    model.eval()  # the user left it in eval mode, with grads present
+    return model, opt, scaler
+
+
+def test_range_test_suggests_and_restores_everything_bit_exactly():
+    model, opt, scaler = _trained_model()
+    before = _state(model, opt, scaler)
+    points, result = [], None
+    for ev in lr_range_test(model, SPIRALS, num_steps=100, optimizer=opt, scaler=scaler):
+        if isinstance(ev, LRFinderResult):
+            result = ev
+        else:
+            points.append(ev)
+    _same(before, _state(model, opt, scaler))
+    assert result is not None and len(points) == len(result.lrs) >= 50
+    assert result.lrs == sorted(result.lrs) and result.lrs[0] == pytest.approx(1e-7)
+    assert result.diverged_at in (None, result.lrs[-1])
+    assert set(result.suggestions) == {"valley", "steepest", "min_loss_div10"}
+    lowest = result.lrs[int(np.argmin(result.smoothed))]
+    assert all(1e-4 < v <= lowest for v in result.suggestions.values()), result.suggestions
+
+
+def test_stopping_early_still_restores():
+    model, opt, scaler = _trained_model()
+    before = _state(model, opt, scaler)
+    gen = lr_range_test(model, SPIRALS, start_lr=1e-3, end_lr=1.0, num_steps=50, optimizer=opt)
+    for i, _ in enumerate(gen):
+        if i == 5:
+            break
+    gen.close()
+    _same(before, _state(model, opt, scaler))
+
+
+def test_divergence_is_found_a_little_above_the_least_squares_limit():
+    """Mini-batch SGD on mean((Xw - y)^2) is stable iff lr < 1/lambda_max(X'X/n)."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(256, 4, generator=g)
+    y = x @ torch.tensor([1.0, -2.0, 0.5, 3.0]) + 0.5 + 0.1 * torch.randn(256, generator=g)
+    a = torch.cat([x, torch.ones(256, 1)], 1)
+    limit = 1 / torch.linalg.eigvalsh(a.T @ a / 256).max().item()
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y.unsqueeze(1)),
+                                         batch_size=32, shuffle=True,
+                                         generator=torch.Generator().manual_seed(0))
+    result = find_lr(compile_graph(linear(4), seed=0),
+                     {"loss": "mse", "optimizer": {"name": "sgd", "momentum": 0.0}},
+                     (loader, None), start_lr=1e-3, end_lr=10.0, num_steps=100)
+    assert 1.0 < result.diverged_at / limit < 3.0
+    assert all(v < limit for v in result.suggestions.values())
+
+
+def test_centred_smoother_does_not_shift_the_steepest_point():
+    lrs = list(np.logspace(-6, 0, 100))
+    true = 1e-3  # loss falls fastest here (in log lr)
+    rng = np.random.default_rng(0)
+    losses = [2 - np.tanh(2 * (np.log10(lr) - np.log10(true))) + 0.05 * rng.standard_normal()
+              for lr in lrs]
+    res = analyse(lrs, losses)
+    assert abs(np.log10(res.suggestions["steepest"]) - np.log10(true)) < 0.35
+    flat = centred_smooth(np.arange(10.0))
+    assert np.allclose(flat[2:-2], np.arange(10.0)[2:-2])  # zero phase on a ramp
+
+
+def test_sweep_picks_from_the_same_start():
+    model = compile_graph(mlp(hidden=32), seed=0)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    events = list(lr_sweep(model, {**SPIRALS, "optimizer": {"name": "adam"}},
+                           lrs=[1e-5, 1e-2, 30.0], steps=30))
+    result = events[-1]
+    assert isinstance(result, SweepResult) and len(events) == 4
+    assert result.best_lr == 1e-2
+    assert result.losses[1] < result.losses[0]
+    for k, v in before.items():
+        assert torch.equal(model.state_dict()[k], v)
