@@ -34,9 +34,18 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+#: Our own commands; the training ones are only imported when another one is asked for.
+_OWN_COMMANDS = ("info", "export", "templates")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(with_training=command not in _OWN_COMMANDS)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already printed as one line
+        return exc.code if isinstance(exc.code, int) else 2
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
@@ -56,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 3
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_training: bool = True) -> argparse.ArgumentParser:
     parser = _Parser(prog="graphbuilder",
                      description="Inspect and export GraphBuilder designs.")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
@@ -84,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     templates = sub.add_parser("templates", help="list the shipped templates")
     templates.set_defaults(func=cmd_templates)
 
-    _add_training_commands(sub)
+    if with_training:  # graphbuilder.training imports torch: skip it for our own commands
+        _add_training_commands(sub)
     return parser
 
 
