@@ -59,10 +59,25 @@ def build_actions(w: MainWindow) -> dict[str, QAction]:
                                 tip="PNG or SVG picture of the whole design")
     a["quit"] = _action(w, "&Quit", w.close, Std.Quit)
 
-    a["undo"] = w.undo_stack.createUndoAction(w, "&Undo")
-    a["undo"].setShortcut(QKeySequence(Std.Undo))
-    a["redo"] = w.undo_stack.createRedoAction(w, "&Redo")
-    a["redo"].setShortcuts([QKeySequence(Std.Redo), QKeySequence("Ctrl+Y")])
+    # own actions (not createUndoAction): a fixed label keeps the toolbar still; what
+    # would be undone goes in the tooltip and status tip
+    stack = w.undo_stack
+    a["undo"] = _action(w, "&Undo", stack.undo, Std.Undo)
+    a["redo"] = _action(w, "&Redo", stack.redo, [QKeySequence(Std.Redo), "Ctrl+Y"])
+    for key, can, text, signal in (("undo", stack.canUndo, stack.undoText,
+                                    stack.undoTextChanged),
+                                   ("redo", stack.canRedo, stack.redoText,
+                                    stack.redoTextChanged)):
+        act = a[key]
+
+        def sync(_: object = None, act: QAction = act, can=can, text=text) -> None:
+            act.setEnabled(can() and not w.locked)
+            tip = f"{act.text().replace('&', '')} {text()}".strip()
+            act.setToolTip(tip)
+            act.setStatusTip(tip)
+        signal.connect(sync)
+        (stack.canUndoChanged if key == "undo" else stack.canRedoChanged).connect(sync)
+        sync()
     a["cut"] = _action(w, "Cu&t", w.cut, Std.Cut, canvas=True)
     a["copy"] = _action(w, "&Copy", w.copy, Std.Copy, canvas=True)
     a["paste"] = _action(w, "&Paste", w.paste, Std.Paste, canvas=True)
@@ -128,6 +143,36 @@ def build_menus(w: MainWindow, a: dict[str, QAction]) -> dict[str, QMenu]:
     menu("&Run", [])
     menu("&Help", ["about"])
     return menus
+
+
+def context_menu(w: MainWindow, node_id: str | None) -> QMenu:
+    """Right-click menu: fixes first (the likely reason to right-click a red node)."""
+    menu = QMenu(w)
+    if node_id is not None:
+        for fix in w.analysis.fixes_for(node_id):
+            menu.addAction(f"⚡ {fix.title}", lambda f=fix: w.apply_fix(f))
+        if not menu.isEmpty():
+            menu.addSeparator()
+        group = w.graph.group_of(node_id)
+        if group is not None:
+            collapsed = group.collapsed
+            menu.addAction(f"{'Expand' if collapsed else 'Collapse'} “{group.label or group.id}”",
+                           lambda: w.scene.set_group_collapsed(group.id, not collapsed))
+        menu.addAction(w.actions_["duplicate"])
+        menu.addAction(w.actions_["copy"])
+        menu.addAction(w.actions_["cut"])
+        menu.addAction(w.actions_["delete"])
+        menu.addSeparator()
+        menu.addAction(w.actions_["align_v"])
+        menu.addAction(w.actions_["align_h"])
+    else:
+        menu.addAction(w.actions_["paste"])
+        menu.addAction(w.actions_["select_all"])
+        menu.addSeparator()
+        menu.addAction(w.actions_["layout_tb"])
+        menu.addAction(w.actions_["layout_lr"])
+        menu.addAction(w.actions_["zoom_fit"])
+    return menu
 
 
 def build_toolbar(w: MainWindow, a: dict[str, QAction]) -> QToolBar:

@@ -24,7 +24,7 @@ from graphbuilder.core.fileformat import dumps_graph, loads_graph
 from graphbuilder.core.fixes import Fix
 from graphbuilder.core.graph import Group, ModelGraph
 from graphbuilder.ui import edits
-from graphbuilder.ui.actions import build_actions, build_menus, build_toolbar
+from graphbuilder.ui.actions import build_actions, build_menus, build_toolbar, context_menu
 from graphbuilder.ui.analysis import LiveAnalysis
 from graphbuilder.ui.documents import DocumentMixin
 from graphbuilder.ui.inspector import Inspector
@@ -48,6 +48,7 @@ class MainWindow(DocumentMixin, QMainWindow):
         self.theme = theme_named(str(settings.value("view/theme", "light")))
         self.graph = graph if graph is not None else ModelGraph("untitled")
         self.undo_stack = QUndoStack(self)
+        self.locked = False
         self.editor = Editor(self.graph, self.undo_stack, self)
         self.analysis = LiveAnalysis(self.graph, self)
         self.scene = GraphScene(self.graph, self.editor, self.theme,
@@ -80,7 +81,6 @@ class MainWindow(DocumentMixin, QMainWindow):
         self.lock_label = QLabel()
         for label in (self.lock_label, self.params_label, self.timing_label):
             self.statusBar().addPermanentWidget(label)
-        self.locked = False
         self._init_documents(recovery_dir)
         self._connect()
         self.actions_["dark"].setChecked(self.theme.name == "dark")
@@ -109,6 +109,8 @@ class MainWindow(DocumentMixin, QMainWindow):
         self.scene.op_dropped.connect(lambda op, pos: self.add_op(op, pos, feed=False))
         self.scene.block_dropped.connect(lambda name, pos: self.insert_block(name, pos))
         self.scene.node_activated.connect(lambda _: self.docks["inspector"].raise_())
+        self.scene.context_requested.connect(
+            lambda node, pos: context_menu(self, node).popup(pos))
         self.palette.activated.connect(self.palette_activated)
         self.problems.jump.connect(self.jump_to)
         self.outline.jump.connect(self.jump_to)
@@ -116,11 +118,6 @@ class MainWindow(DocumentMixin, QMainWindow):
         self.inspector.fix_requested.connect(self.apply_fix)
         self.editor.refused.connect(lambda msg: self.statusBar().showMessage("⚠ " + msg, 6000))
         self.graph.subscribe(lambda ev: self.adopt_direction() if ev.kind == "reset" else None)
-        # the stack re-enables its own actions; keep them off while locked
-        self.undo_stack.canUndoChanged.connect(
-            lambda _: self.locked and self.actions_["undo"].setEnabled(False))
-        self.undo_stack.canRedoChanged.connect(
-            lambda _: self.locked and self.actions_["redo"].setEnabled(False))
 
     def _install_training(self) -> None:
         try:

@@ -14,7 +14,7 @@ from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from graphbuilder.core.registry import CATEGORIES, all_ops
-from graphbuilder.ui.scene import BLOCK_MIME, OP_MIME
+from graphbuilder.ui.gestures import BLOCK_MIME, OP_MIME
 from graphbuilder.ui.theme import category_color
 
 ROLE = Qt.ItemDataRole.UserRole

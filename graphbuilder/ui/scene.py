@@ -10,30 +10,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, QTimer, Signal
 from PySide6.QtGui import QPainter, QPen
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
+from PySide6.QtWidgets import QGraphicsScene
 
 from graphbuilder.compiler.shapes import ShapeReport
-from graphbuilder.core.commands import MoveNodesCommand, SetGroupsCommand
+from graphbuilder.core.commands import SetGroupsCommand
 from graphbuilder.core.graph import GraphEvent, Group, ModelGraph
-from graphbuilder.core.registry import get_op, has_op
 from graphbuilder.ui.connect_drag import ConnectionDrag
 from graphbuilder.ui.edge_item import EdgeItem
+from graphbuilder.ui.gestures import GestureMixin
 from graphbuilder.ui.group_item import CollapsedGroupItem, GroupFrame
-from graphbuilder.ui.node_item import NODE_H, NodeItem, PortItem
+from graphbuilder.ui.node_item import NODE_H, NodeItem
 from graphbuilder.ui.theme import Theme
 from graphbuilder.ui.undo import Editor
 
-OP_MIME = "application/x-graphbuilder-op"
-BLOCK_MIME = "application/x-graphbuilder-block"
 _GROUP_EVENTS = {"node_added", "node_removed", "node_renamed", "groups_changed"}
 
 
-class GraphScene(QGraphicsScene):
+class GraphScene(GestureMixin, QGraphicsScene):
     node_activated = Signal(str)  # double-click: show in inspector
     op_dropped = Signal(str, QPointF)
     block_dropped = Signal(str, QPointF)
+    context_requested = Signal(object, QPoint)  # node id or None, screen position
 
     def __init__(self, graph: ModelGraph, editor: Editor, theme: Theme,
                  direction: str = "TB") -> None:
@@ -353,91 +352,3 @@ class GraphScene(QGraphicsScene):
     def item_for(self, node_id: str) -> NodeItem | CollapsedGroupItem | None:
         gid = self._hidden_in.get(node_id)
         return self.collapsed.get(gid) if gid else self.nodes.get(node_id)
-
-    # ------------------------------------------------------------------ gestures
-    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        item = self.itemAt(event.scenePos(), self.views()[0].transform()) if self.views() \
-            else None
-        if isinstance(item, PortItem) and not self.locked and \
-                event.button() == Qt.MouseButton.LeftButton:
-            self._drag = ConnectionDrag(self, item)
-            self._drag.move(event.scenePos())
-            event.accept()
-            return
-        super().mousePressEvent(event)
-
-    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if self._drag is not None:
-            self._drag.move(event.scenePos())
-            event.accept()
-            return
-        super().mouseMoveEvent(event)
-        if event.buttons() & Qt.MouseButton.LeftButton and self.mouseGrabberItem() is not None:
-            self._follow_dragged_items()
-
-    def _follow_dragged_items(self) -> None:
-        """Keep edges and frames attached while items are dragged (no itemChange:
-        PySide's itemChange round-trip of ``None`` values corrupts refcounts)."""
-        for item in self.selectedItems():
-            if isinstance(item, NodeItem):
-                self.node_item_moved(item)
-            elif isinstance(item, CollapsedGroupItem):
-                self.group_item_moved(item)
-
-    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if self._drag is not None:
-            drag, self._drag = self._drag, None
-            command = drag.finish(event.scenePos())
-            if command is not None:
-                self.editor.execute(command)
-            event.accept()
-            return
-        super().mouseReleaseEvent(event)
-        self.commit_moves()
-
-    def snapped(self, x: float, y: float) -> tuple[float, float]:
-        if not self.snap:
-            return (round(x, 2), round(y, 2))
-        return (round(x / self.grid) * self.grid, round(y / self.grid) * self.grid)
-
-    def commit_moves(self) -> None:
-        """Turn dragged items into one undoable MoveNodesCommand."""
-        moves: dict[str, tuple[float, float]] = {}
-        for nid, item in self.nodes.items():
-            if item.isVisible() and (item.x(), item.y()) != self.graph.pos(nid):
-                moves[nid] = self.snapped(item.x(), item.y())
-        for box in self.collapsed.values():
-            members = [self.graph.pos(n) for n in box.members]
-            cx = sum(p[0] for p in members) / len(members)
-            cy = sum(p[1] for p in members) / len(members)
-            dx, dy = box.x() - cx, box.y() - cy
-            if abs(dx) > 0.5 or abs(dy) > 0.5:
-                dx, dy = self.snapped(dx, dy)
-                for n in box.members:
-                    x, y = self.graph.pos(n)
-                    moves[n] = (x + dx, y + dy)
-        if not moves:
-            return
-        if not self.editor.execute(MoveNodesCommand(moves, "Move")):
-            for nid, item in self.nodes.items():
-                item.setPos(*self.graph.pos(nid))
-        self._groups_timer.start()
-
-    # ------------------------------------------------------------------ drops
-    def dragEnterEvent(self, event: Any) -> None:
-        mime = event.mimeData()
-        event.setAccepted(mime.hasFormat(OP_MIME) or mime.hasFormat(BLOCK_MIME))
-
-    def dragMoveEvent(self, event: Any) -> None:
-        self.dragEnterEvent(event)
-
-    def dropEvent(self, event: Any) -> None:
-        mime = event.mimeData()
-        if mime.hasFormat(OP_MIME):
-            name = bytes(mime.data(OP_MIME).data()).decode()
-            if has_op(name):
-                self.op_dropped.emit(get_op(name).name, event.scenePos())
-        elif mime.hasFormat(BLOCK_MIME):
-            self.block_dropped.emit(bytes(mime.data(BLOCK_MIME).data()).decode(),
-                                   event.scenePos())
-        event.acceptProposedAction()

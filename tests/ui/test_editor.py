@@ -8,7 +8,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from graphbuilder.core.builder import NetBuilder
-from graphbuilder.ui.scene import OP_MIME
+from graphbuilder.ui.gestures import OP_MIME
 
 
 def _settle(w) -> None:  # noqa: ANN001
@@ -170,6 +170,9 @@ def test_one_click_fix_from_problems_panel(window) -> None:  # noqa: ANN001
     rows = [w.problems.tree.topLevelItem(i) for i in range(w.problems.tree.topLevelItemCount())]
     fc_row = next(r for r in rows if r.text(1) == "fc")
     assert "⚡" in fc_row.text(0)
+    from graphbuilder.ui.actions import context_menu
+    menu_texts = [a.text() for a in context_menu(w, "fc").actions()]
+    assert any("Flatten" in t for t in menu_texts)  # right-click offers the fixes too
     w.problems.tree.setCurrentItem(fc_row)
     assert w.problems.fix_button.isEnabled()
     w.problems.fix_requested.emit(fixes[0])
