@@ -221,6 +221,9 @@ def _train(args: argparse.Namespace) -> int:
     if not main:
         return 0 if type(final).__name__ == "RunEnded" else EXIT_FAILED
     if type(final).__name__ == "RunFailed":
+        if final.kind in ("config", "data"):  # bad input found once the run started
+            print(f"error: {final.message}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         print(f"error: training failed ({final.kind}): {final.message}", file=sys.stderr)
         return EXIT_FAILED
     if args.json:
