@@ -36,7 +36,7 @@ def simple_cnn(in_channels: int = 3, size: int = 32, num_classes: int = 3) -> Mo
 
 
 def mlp(in_features: int = 2, hidden: tuple[int, ...] = (64, 64),
-        num_classes: int = 3) -> ModelGraph:
+        num_classes: int = 2) -> ModelGraph:
     """A multi-layer perceptron for tabular / 2-D toy data such as 'spirals'."""
     b = NetBuilder("mlp")
     h = b.input("x", [in_features])
@@ -49,7 +49,7 @@ def mlp(in_features: int = 2, hidden: tuple[int, ...] = (64, 64),
     return finish(
         b, title="MLP", category="Basics", input_shape=[in_features],
         description=("Fully-connected layers with ReLU for tabular or 2-D toy data; "
-                     "sized for the built-in 'spirals' dataset (2 features, 3 classes)."),
+                     "sized for the built-in 'spirals' dataset (2 features, 2 classes)."),
         training=run_config("spirals", epochs=50, batch_size=32, lr=1e-2),
     )
 

@@ -44,7 +44,8 @@ def encoder(b: NetBuilder, h: str, width: int, depth: int, num_heads: int, mlp_d
     return h
 
 
-def patch_embedding(b: NetBuilder, x: str, width: int, patch: int, tokens: int) -> str:
+def patch_embedding(b: NetBuilder, x: str, width: int, patch: int, tokens: int,
+                    group: bool = True) -> str:
     """Patchify conv -> tokens -> prepend class token -> add positional embedding."""
     before = set(b.graph.nodes())
     h = b.add("conv_proj", "Conv2d", x, out_channels=width, kernel_size=patch, stride=patch)
@@ -54,7 +55,8 @@ def patch_embedding(b: NetBuilder, x: str, width: int, patch: int, tokens: int) 
     pos = b.param("encoder.pos_embedding", [1, tokens + 1, width], init="normal", std=0.02)
     h = b.add("add_pos_embedding", "Add", [h, pos])
     h = b.add("encoder.dropout", "Dropout", h, p=0.0)
-    group_nodes(b, "patch_embedding", "Patch embedding + class token + positions", before)
+    if group:
+        group_nodes(b, "patch_embedding", "Patch embedding + class token + positions", before)
     return h
 
 
