@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar
+from shiboken6 import isValid
 
 if TYPE_CHECKING:
     from graphbuilder.ui.main_window import MainWindow
@@ -71,6 +72,8 @@ def build_actions(w: MainWindow) -> dict[str, QAction]:
         act = a[key]
 
         def sync(_: object = None, act: QAction = act, can=can, text=text) -> None:
+            if not (isValid(stack) and isValid(act)):
+                return  # the window is being torn down
             act.setEnabled(can() and not w.locked)
             tip = f"{act.text().replace('&', '')} {text()}".strip()
             act.setToolTip(tip)

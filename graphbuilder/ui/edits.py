@@ -15,9 +15,10 @@ from graphbuilder.core.commands import (
     MacroCommand,
     MoveNodesCommand,
     RemoveNodesCommand,
+    SetGroupsCommand,
     insert_subgraph_commands,
 )
-from graphbuilder.core.graph import ModelGraph
+from graphbuilder.core.graph import Group, ModelGraph
 from graphbuilder.core.layout import layered_positions
 from graphbuilder.core.registry import get_op
 
@@ -84,24 +85,30 @@ def paste(graph: ModelGraph, sub: ModelGraph, at: tuple[float, float] | None,
 
 
 def insert_block(graph: ModelGraph, block: ModelGraph, at: tuple[float, float],
-                 feed_from: str | None, name: str) -> tuple[Command, list[str]]:
+                 feed_from: str | None, name: str,
+                 title: str = "") -> tuple[Command, list[str]]:
     """Insert everything between a block's Input ``x`` and Output ``y`` as one step.
 
-    Nodes the block's input fed are connected to ``feed_from`` when one is given.
+    Nodes the block's input fed are connected to ``feed_from`` when one is given; the
+    new nodes form a group (collapsible to one box) under the block's id prefix.
     """
     inner = [n for n in block.nodes() if get_op(block.op(n)).kind not in ("input", "output")]
     sub = subgraph(block, inner)
     prefix = graph.unique_id(base_id(name)) + "."
     xs = [sub.pos(n) for n in sub.nodes()] or [(0.0, 0.0)]
-    cx, cy = sum(p[0] for p in xs) / len(xs), sum(p[1] for p in xs) / len(xs)
-    cmds, mapping = insert_subgraph_commands(sub, graph, (at[0] - cx, at[1] - cy),
+    cx, top = sum(p[0] for p in xs) / len(xs), min(p[1] for p in xs)
+    cmds, mapping = insert_subgraph_commands(sub, graph, (at[0] - cx, at[1] - top),
                                              prefix=prefix)
     if feed_from:
         for n in block.input_nodes():
             for e in block.out_edges(n):
                 if e.dst in mapping:
                     cmds.append(ConnectCommand(feed_from, mapping[e.dst], e.port))
-    return MacroCommand(f"Insert block {name}", cmds), list(mapping.values())
+    ids = list(mapping.values())
+    groups = [Group(g.id, g.label, list(g.nodes), g.collapsed) for g in graph.groups.values()]
+    groups.append(Group(prefix.rstrip("."), title or name, ids, False))
+    cmds.append(SetGroupsCommand(groups, "Group block"))
+    return MacroCommand(f"Insert block {title or name}", cmds), ids
 
 
 def auto_layout(graph: ModelGraph, direction: str) -> Command:

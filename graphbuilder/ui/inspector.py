@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -87,6 +88,7 @@ class Inspector(QWidget):
         self.messages: dict[str, QLabel] = {}
         self.scroll = QScrollArea(widgetResizable=True)
         self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.scroll)
@@ -255,7 +257,9 @@ class Inspector(QWidget):
                 w.deleteLater()
         for fix in self.fixes_for(self.node_id):
             button = QPushButton(f"⚡ {fix.title}")
+            button.setToolTip(f"One-click fix (one undo step): {fix.title}")
             button.setStyleSheet("text-align: left; padding: 4px 8px;")
+            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             button.clicked.connect(lambda _=False, f=fix: self.fix_requested.emit(f))
             self.fix_box.addWidget(button)
 

@@ -184,9 +184,7 @@ class MainWindow(DocumentMixin, QMainWindow):
         src = selected[0] if feed and len(selected) == 1 else None
         if pos is None:
             if src:
-                x, y = self.graph.pos(src)
-                pos = QPointF(x + 40, y + 120) if self.scene.direction == "TB" \
-                    else QPointF(x + 240, y + 30)
+                pos = self._free_spot_after(src)
             else:
                 pos = self.view.mapToScene(self.view.viewport().rect().center())
         command, node_id = edits.add_op(self.graph, op, self.scene.snapped(pos.x(), pos.y()),
@@ -196,19 +194,35 @@ class MainWindow(DocumentMixin, QMainWindow):
             return node_id
         return None
 
+    def _free_spot_after(self, src: str) -> QPointF:
+        """Below (or right of) ``src``, sliding sideways until no card is in the way."""
+        x, y = self.graph.pos(src)
+        tb = self.scene.direction == "TB"
+        cx, cy = (x, y + 120) if tb else (x + 240, y)
+        taken = [self.graph.pos(n) for n in self.graph.nodes()]
+        for _ in range(50):
+            if all(abs(px - cx) > 190 or abs(py - cy) > 90 for px, py in taken):
+                break
+            cx, cy = (cx + 220, cy) if tb else (cx, cy + 110)
+        return QPointF(cx, cy)
+
     def insert_block(self, name: str, pos: QPointF | None = None) -> list[str]:
+        """Insert a zoo block fed by the selected node (sized to its output) as one step."""
         selected = self.scene.selected_node_ids()
         src = selected[0] if len(selected) == 1 else None
         info = self.analysis.report.nodes.get(src) if src else None
-        shape = list(info.feature_shape) if info and info.feature_shape else [64, 32, 32]
         try:
-            from graphbuilder.zoo.blocks import make_block
+            from graphbuilder.zoo.blocks import get_block, make_block
+            spec = get_block(name)
+            shape = list(info.feature_shape) if info and info.feature_shape \
+                else list(spec.example_shape)
             block = make_block(name, shape)
         except Exception as exc:  # wrong input rank for this block, or zoo missing
             self.statusBar().showMessage(f"⚠ Cannot insert {name} here: {exc}", 8000)
             return []
-        at = pos or self._drop_point()
-        command, ids = edits.insert_block(self.graph, block, (at.x(), at.y()), src, name)
+        at = pos or (self._free_spot_after(src) if src else self._drop_point())
+        command, ids = edits.insert_block(self.graph, block, (at.x(), at.y()), src, name,
+                                          spec.title)
         if self.editor.execute(command):
             self.scene.select_nodes(ids)
             return ids

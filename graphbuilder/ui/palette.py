@@ -32,8 +32,8 @@ def swatch(color: QColor, size: int = 12) -> QIcon:
     return QIcon(pix)
 
 
-def available_blocks() -> list[tuple[str, str]]:
-    """(name, description) of the zoo's blocks; empty while the zoo is not there."""
+def available_blocks() -> list[tuple[str, str, str]]:
+    """(name, title, description) of the zoo's blocks; empty without the zoo."""
     try:
         from graphbuilder.zoo.blocks import list_blocks
         blocks = list_blocks()
@@ -42,11 +42,11 @@ def available_blocks() -> list[tuple[str, str]]:
     out = []
     for b in blocks:
         if isinstance(b, str):
-            out.append((b, ""))
+            out.append((b, b, ""))
         else:
             name = getattr(b, "name", None) or str(b)
-            doc = getattr(b, "description", "") or getattr(b, "doc", "") or ""
-            out.append((name, doc))
+            doc = getattr(b, "doc", "") or getattr(b, "description", "") or ""
+            out.append((name, getattr(b, "title", "") or name, doc))
     return out
 
 
@@ -110,12 +110,14 @@ class Palette(QWidget):
             top.setIcon(0, swatch(category_color("Blocks")))
             top.setFlags(Qt.ItemFlag.ItemIsEnabled)
             cats["Blocks"] = top
-            for name, doc in blocks:
-                item = QTreeWidgetItem([name])
+            for name, title, doc in blocks:
+                item = QTreeWidgetItem([title])
                 item.setData(0, ROLE, ("block", name))
-                item.setToolTip(0, f"<b>{name}</b> (block)<br>{doc}")
+                item.setToolTip(0, f"<b>{title}</b> (block: inserted as one collapsible "
+                                   f"group, one undo step)<br>{doc}")
                 item.setIcon(0, swatch(category_color("Blocks"), 10))
-                item.setData(0, Qt.ItemDataRole.UserRole + 1, f"{name} block {doc}".lower())
+                item.setData(0, Qt.ItemDataRole.UserRole + 1,
+                             f"{name} {title} block".lower())
                 top.addChild(item)
         for top in cats.values():
             if top.childCount():

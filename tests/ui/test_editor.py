@@ -206,3 +206,22 @@ def test_hook_surface_for_training(window) -> None:  # noqa: ANN001
     w.open_template("mlp")
     assert w.graph is graph  # same object for the window's life
     assert w.statusBar() is not None and w.undo_stack is not None
+
+
+def test_block_from_palette_inserts_as_one_group_and_one_step(window) -> None:  # noqa: ANN001
+    w = window
+    _settle(w)
+    n, depth = len(w.graph), w.undo_stack.count()
+    w.scene.select_nodes(["stage1.pool"])
+    w.palette.activated.emit("block", "residual_basic")
+    ids = w.scene.selected_node_ids()
+    assert len(ids) >= 5 and len(w.graph) == n + len(ids)
+    assert w.undo_stack.count() == depth + 1
+    group = next(g for g in w.graph.groups.values() if set(g.nodes) == set(ids))
+    assert group.label.startswith("Residual")
+    fed = [x for x in ids if "stage1.pool" in w.graph.inputs_of(x).values()]
+    assert fed, "the block is fed by the selected node"
+    _settle(w)
+    assert all(w.scene.nodes[x].shape_text for x in ids)  # sized to the 16x16x16 input
+    w.undo_stack.undo()
+    assert len(w.graph) == n and group.id not in w.graph.groups
