@@ -1,0 +1,95 @@
+"""The training dashboard (issue #6), plugged into the editor by :func:`install_training_ui`.
+
+Qt only: the engine it drives is :mod:`graphbuilder.training` (Qt-free). One concept per
+module: ``settings_form``/``fields`` (the run config), ``worker`` (thread + events),
+``controls``/``banner`` (run control, errors), ``plots``/``history``/``hover`` (live
+curves), ``lr_view``/``jobs`` (LR range test, sweep), ``runs`` (kept runs, comparison),
+``evaluate``/``predictions`` (validation predictions), ``panel`` (all of it together).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication, QDockWidget
+
+from graphbuilder.ui.training.panel import TrainingPanel
+
+__all__ = ["TrainingPanel", "install_training_ui"]
+
+
+def install_training_ui(window: Any, runs_root: str | Path | None = None) -> TrainingPanel:
+    """Add the "Training" dock and the Run menu entries to ``window``.
+
+    ``window`` provides what docs/CONTRACTS.md lists: ``graph``, ``undo_stack``,
+    ``menus`` (a dict of QMenu, "Run" used if present), ``set_editing_locked`` and
+    ``statusBar()``. Returns the panel (also stored as ``window.training_panel``).
+    """
+    panel = TrainingPanel(window, runs_root)
+    dock = QDockWidget("Training", window)
+    dock.setObjectName("dock_training")
+    dock.setWidget(panel)
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    problems = getattr(window, "docks", {}).get("problems")
+    if problems is not None:
+        window.splitDockWidget(problems, dock, Qt.Orientation.Horizontal)
+        window.resizeDocks([problems, dock], [300, 1100], Qt.Orientation.Horizontal)
+    window.resizeDocks([dock], [440], Qt.Orientation.Vertical)
+    window.training_panel = panel
+    window.training_dock = dock
+    _add_actions(window, panel, dock)
+    window.installEventFilter(panel)
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(panel.shutdown)
+    dark = getattr(window, "actions_", {}).get("dark")
+    if dark is not None:  # follow the editor's light/dark switch
+        dark.toggled.connect(lambda _: QTimer.singleShot(
+            0, lambda: panel.set_theme(getattr(window, "theme", None))))
+    if hasattr(window, "docks"):
+        window.docks["training"] = dock
+    return panel
+
+
+def _add_actions(window: Any, panel: TrainingPanel, dock: QDockWidget) -> None:
+    menu = getattr(window, "menus", {}).get("Run")
+    if menu is None:
+        return
+
+    def show_dock() -> None:
+        dock.show()
+        dock.raise_()
+
+    specs = [
+        ("Start training", "F5", lambda: (show_dock(), panel.start())),
+        ("Pause / resume", "F6", panel.toggle_pause),
+        ("Stop", "Shift+F5", panel.stop),
+        (None, None, None),
+        ("LR range test", None, lambda: (show_dock(), panel.lr_view._request_range())),
+        ("Training dashboard", "Ctrl+Shift+T", show_dock),
+    ]
+    acts: dict[str, QAction] = {}
+    for title, key, fn in specs:
+        if title is None:
+            menu.addSeparator()
+            continue
+        act = QAction(title, window)
+        if key:
+            act.setShortcut(QKeySequence(key))
+        act.triggered.connect(lambda _=False, fn=fn: fn())
+        menu.addAction(act)
+        acts[title] = act
+
+    def sync(busy: bool) -> None:
+        training = panel.mode == "train"
+        acts["Start training"].setEnabled(not busy)
+        acts["LR range test"].setEnabled(not busy)
+        acts["Pause / resume"].setEnabled(busy and training)
+        acts["Stop"].setEnabled(busy)
+
+    panel.busy_changed.connect(sync)
+    sync(False)
+    panel.run_actions = acts

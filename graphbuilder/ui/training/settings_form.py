@@ -1,0 +1,291 @@
+"""The run settings form: every run-config choice, plus a live LR-vs-step preview.
+
+The form never owns the config. It shows ``graph.training`` (:meth:`SettingsForm.load`)
+and, when the user changes a value, emits :attr:`SettingsForm.edited` with the whole new
+config dict; the panel validates it and stores it through an undoable command, whose
+``meta_changed`` event brings the value back here. So undo, opening a file and editing
+all go through one path. Keys the form does not show (metrics, checkpoint, grad_clip...)
+are carried over untouched.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QScrollArea,
+    QToolButton,
+    QWidget,
+)
+
+from graphbuilder.training.config import AUGMENTS, ConfigError, RunConfig
+from graphbuilder.training.datasets import BUILTINS
+from graphbuilder.training.device import device_info
+from graphbuilder.training.schedules import preview_schedule
+from graphbuilder.ui.training import style
+from graphbuilder.ui.training.fields import (
+    FIELDS,
+    Field,
+    get_path,
+    make_widget,
+    read_widget,
+    set_path,
+    widget_signal,
+    write_widget,
+)
+from graphbuilder.ui.training.hover import HoverReadout
+
+LOCAL_KINDS = [("Image folder…", "imagefolder", True), ("CSV file…", "csv", False),
+               ("CIFAR-10 folder…", "cifar10", True), ("MNIST folder…", "mnist", True)]
+PREVIEW_MAX_STEPS = 20000
+
+
+def steps_per_epoch(cfg: RunConfig) -> tuple[int, bool]:
+    """Optimizer steps per epoch for the preview, and whether that number is exact."""
+    d = cfg.data
+    entry = BUILTINS.get(d.dataset.strip())
+    if entry is None:
+        return 100, False
+    n = d.size or entry[1]
+    n_train = n - int(round(n * d.val_fraction))
+    return max(1, math.ceil(n_train / d.batch_size)), True
+
+
+class SettingsForm(QScrollArea):
+    edited = Signal(dict)  # the full config after a user change (not yet validated)
+
+    def __init__(self, theme: Any = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.config: dict[str, Any] = RunConfig().to_dict()
+        self.widgets: dict[str, QWidget] = {}
+        self.rows: dict[str, tuple[QFormLayout, Field]] = {}
+        body = QWidget()
+        grid = QGridLayout(body)
+        grid.setContentsMargins(6, 6, 6, 6)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.hide()
+        grid.addWidget(self.error, 0, 0, 1, 3)
+        forms = {}
+        for col, (name, title) in enumerate([("Data", "Data"), ("Training", "Training"),
+                                             ("Optimizer", "Optimizer")]):
+            forms[name] = self._group(grid, title, 1, col)
+        forms["Schedule"] = self._group(grid, "LR schedule", 2, 0)
+        forms["Hardware"] = self._group(grid, "Hardware", 2, 2)
+        self._dataset_row(forms["Data"])
+        for f in FIELDS:
+            if f.key == "early_stopping.monitor":
+                self._early_stop_row(forms["Training"])
+            w = make_widget(f)
+            if isinstance(w, QAbstractSpinBox):
+                w.setKeyboardTracking(False)  # one change per finished number, not per key
+            self.widgets[f.key] = w
+            forms[f.group].addRow(f.label, w)
+            self.rows[f.key] = (forms[f.group], f)
+            widget_signal(w).connect(lambda *_, f=f: self._changed(f))
+        self._augment_row(forms["Data"])
+        self.found = QLabel(f"Found: {device_info('auto')}")
+        self.found.setWordWrap(True)
+        forms["Hardware"].addRow(self.found)
+        self.preview = style.make_plot("LR schedule preview", "step", "lr", theme)
+        self.preview.setMinimumHeight(170)
+        self.preview_curve = self.preview.plot([], [], name="lr", pen=style.pen(style.LR, 2))
+        self.preview_hover = HoverReadout(self.preview, "step", theme)
+        grid.addWidget(self.preview, 2, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 1)
+        self.setWidget(body)
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(60)
+        self._preview_timer.timeout.connect(self.update_preview)
+        self.set_theme(theme)
+        self.load(None)
+
+    # ------------------------------------------------------------------ building
+    def _group(self, grid: QGridLayout, title: str, row: int, col: int) -> QFormLayout:
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        grid.addWidget(box, row, col)
+        return form
+
+    def _dataset_row(self, form: QFormLayout) -> None:
+        self.dataset = QComboBox()
+        self.dataset.setEditable(True)
+        self.dataset.addItems(list(BUILTINS))
+        self.dataset.setToolTip("A built-in dataset, or kind:PATH for your own data "
+                                "(imagefolder:, csv:, cifar10:, mnist:)")
+        self.dataset.setObjectName("data.dataset")
+        self.dataset.activated.connect(lambda _: self._dataset_changed())
+        self.dataset.lineEdit().editingFinished.connect(self._dataset_changed)
+        browse = QToolButton()
+        browse.setText("Local…")
+        browse.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(browse)
+        for title, kind, folder in LOCAL_KINDS:
+            menu.addAction(title, lambda k=kind, d=folder: self.browse_local(k, d))
+        browse.setMenu(menu)
+        row = QHBoxLayout()
+        row.addWidget(self.dataset, 1)
+        row.addWidget(browse)
+        form.addRow("Dataset", row)
+        self.widgets["data.dataset"] = self.dataset
+
+    def _augment_row(self, form: QFormLayout) -> None:
+        self.augment: dict[str, QCheckBox] = {}
+        box = QGridLayout()
+        for i, name in enumerate(AUGMENTS):
+            cb = QCheckBox(name)
+            cb.setObjectName(f"augment.{name}")
+            cb.clicked.connect(lambda *_: self._emit())
+            self.augment[name] = cb
+            box.addWidget(cb, i // 3, i % 3)
+        form.addRow("Augment", box)
+
+    def _early_stop_row(self, form: QFormLayout) -> None:
+        self.early = QCheckBox("stop when the monitor stops improving")
+        self.early.setObjectName("early_stopping")
+        self.early.clicked.connect(lambda *_: self._emit())
+        form.addRow("Early stopping", self.early)
+        self.widgets["early_stopping"] = self.early
+
+    # ------------------------------------------------------------------ config <-> widgets
+    def load(self, config: dict[str, Any] | None) -> None:
+        """Show ``config`` (graph.training; None or invalid parts fall back to defaults)."""
+        try:
+            self.config = RunConfig.from_dict(config).to_dict()
+        except ConfigError as exc:
+            self.config = copy.deepcopy(config) if isinstance(config, dict) else {}
+            self.show_error(exc)
+        else:
+            self.show_error(None)
+        defaults = RunConfig().to_dict()
+        es = self.config.get("early_stopping")
+        view = copy.deepcopy(self.config)
+        view["early_stopping"] = es or defaults_es()
+        for f in FIELDS:
+            value = get_path(view, f.key)
+            write_widget(f, self.widgets[f.key], value if value is not None
+                         else get_path(defaults, f.key))
+        self.dataset.blockSignals(True)
+        self.dataset.setEditText(str(get_path(self.config, "data.dataset") or "shapes"))
+        self.dataset.blockSignals(False)
+        self.early.setChecked(es is not None)
+        chosen = set(get_path(self.config, "data.augment") or [])
+        for name, cb in self.augment.items():
+            cb.setChecked(name in chosen)
+        self._update_visibility()
+        self._preview_timer.start()
+
+    def value(self) -> dict[str, Any]:
+        """The config the widgets show, on top of the loaded one (hidden keys kept)."""
+        doc = copy.deepcopy(self.config)
+        for f in FIELDS:
+            if f.key.startswith("early_stopping."):
+                continue
+            set_path(doc, f.key, read_widget(f, self.widgets[f.key]))
+        set_path(doc, "data.dataset", self.dataset.currentText().strip())
+        set_path(doc, "data.augment", [n for n, cb in self.augment.items() if cb.isChecked()])
+        if self.early.isChecked():
+            es = dict(doc.get("early_stopping") or defaults_es())
+            for key in ("monitor", "patience"):
+                f = self.rows[f"early_stopping.{key}"][1]
+                es[key] = read_widget(f, self.widgets[f.key])
+            higher_is_better = any(k in es["monitor"] for k in ("accuracy", "iou", "top"))
+            es["mode"] = "max" if higher_is_better else "min"
+            doc["early_stopping"] = es
+        else:
+            doc["early_stopping"] = None
+        return doc
+
+    def _changed(self, f: Field) -> None:
+        if f.key in ("schedule.name", "optimizer.name"):
+            self._update_visibility(self.value())
+        self._emit()
+
+    def _dataset_changed(self) -> None:
+        if self.dataset.currentText().strip() != get_path(self.config, "data.dataset"):
+            self._emit()
+
+    def _emit(self) -> None:
+        doc = self.value()
+        self._update_visibility(doc)
+        self._preview_timer.start()
+        self.edited.emit(doc)
+
+    def _update_visibility(self, doc: dict[str, Any] | None = None) -> None:
+        doc = doc if doc is not None else self.value()
+        for key, (form, f) in self.rows.items():
+            visible = f.show is None or bool(f.show(doc))
+            form.setRowVisible(self.widgets[key], visible)
+        self.found.setText(f"Found: {device_info('auto')}" if doc.get("device") == "auto"
+                           else f"{doc.get('device')}: {device_info(str(doc.get('device')))}")
+
+    def browse_local(self, kind: str, folder: bool) -> None:
+        if folder:
+            path = QFileDialog.getExistingDirectory(self, "Choose a data folder")
+        else:
+            path, _ = QFileDialog.getOpenFileName(self, "Choose a CSV file", "", "CSV (*.csv)")
+        if path:
+            self.dataset.setEditText(f"{kind}:{path}")
+            self._emit()
+
+    # ------------------------------------------------------------------ feedback
+    def show_error(self, exc: Exception | None) -> None:
+        """Show a ConfigError above the form and outline the widget it names."""
+        for w in self.widgets.values():
+            if w.property("bad"):
+                w.setProperty("bad", False)
+                w.setStyleSheet("")
+        if exc is None:
+            self.error.hide()
+            return
+        self.error.setText(f"⚠ {exc}")
+        self.error.setStyleSheet("color: #B91C1C; background: #FEE2E2; padding: 6px;"
+                                 " border: 1px solid #FCA5A5; border-radius: 4px;")
+        self.error.show()
+        key = getattr(exc, "key", "")
+        w = self.widgets.get(key) or self.widgets.get(key.rsplit(".", 1)[0])
+        if w is not None:
+            w.setProperty("bad", True)
+            w.setStyleSheet("border: 1.5px solid #DC2626;")
+
+    def update_preview(self) -> None:
+        """Recompute the LR curve with the real torch schedulers (engine's preview)."""
+        try:
+            cfg = RunConfig.from_dict(self.value())
+        except ConfigError:
+            return
+        spe, exact = steps_per_epoch(cfg)
+        if cfg.max_steps is None or cfg.max_steps > PREVIEW_MAX_STEPS:
+            cfg.max_steps = min(spe * cfg.epochs, PREVIEW_MAX_STEPS)
+        lrs = preview_schedule(cfg, spe, cfg.epochs)
+        self.preview_curve.setData(list(range(1, len(lrs) + 1)), lrs)
+        style.fit_flat_y(self.preview, lrs)
+        note = f"{spe} steps/epoch" if exact else f"assuming {spe} steps/epoch"
+        self.preview.getPlotItem().setTitle(f"LR schedule preview ({note})")
+        style.style_plot(self.preview, self._theme)
+
+    def set_theme(self, theme: Any) -> None:
+        self._theme = theme
+        style.style_plot(self.preview, theme)
+
+
+def defaults_es() -> dict[str, Any]:
+    return {"monitor": "val_loss", "mode": "min", "patience": 5, "min_delta": 0.0}

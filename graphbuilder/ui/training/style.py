@@ -1,0 +1,116 @@
+"""Plot styling shared by every dashboard plot, derived from the editor's theme.
+
+The plots take the theme's base/text colours so the dashboard sits in the editor
+without a jarring black pyqtgraph default, and one fixed series palette (readable on
+both the light and dark base) so "train" and "validation" keep their colours everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QFont
+
+try:  # the editor's theme; a plain default when the editor is absent (tests, benchmarks)
+    from graphbuilder.ui.theme import LIGHT, Theme
+except ImportError:  # pragma: no cover
+    Theme = Any  # type: ignore[misc,assignment]
+    LIGHT = None  # type: ignore[assignment]
+
+pg.setConfigOptions(antialias=True)
+
+TRAIN = "#2563EB"  # blue
+VAL = "#EA580C"  # orange
+LR = "#0D9488"  # teal
+METRIC = "#9333EA"  # purple
+SUGGEST = "#16A34A"  # green
+#: one colour per run / LR candidate when curves are overlaid
+SERIES = ["#2563EB", "#EA580C", "#16A34A", "#DC2626", "#9333EA", "#0891B2", "#CA8A04",
+          "#DB2777", "#65A30D", "#475569"]
+
+
+def series_color(i: int) -> str:
+    return SERIES[i % len(SERIES)]
+
+
+def faded(color: str, alpha: int = 80) -> QColor:
+    c = QColor(color)
+    c.setAlpha(alpha)
+    return c
+
+
+def theme_colors(theme: Any) -> dict[str, str]:
+    """base / text / subtext / grid colours of ``theme`` (light defaults without one)."""
+    if theme is None:
+        return {"base": "#FFFFFF", "text": "#111827", "subtext": "#4B5563", "grid": "#E2E8F0",
+                "window": "#F3F4F6", "error": "#DC2626", "border": "#CBD5E1"}
+    return {"base": theme.base, "text": theme.text, "subtext": theme.subtext,
+            "grid": theme.grid, "window": theme.window, "error": theme.error,
+            "border": theme.node_border}
+
+
+def make_plot(title: str, x_label: str, y_label: str, theme: Any = None) -> pg.PlotWidget:
+    """A PlotWidget with our look: themed background, light grid, small fonts, legend."""
+    w = pg.PlotWidget()
+    w.setMinimumSize(220, 150)
+    style_plot(w, theme)
+    item = w.getPlotItem()
+    item.setTitle(title)
+    item.setLabel("bottom", x_label)
+    item.setLabel("left", y_label)
+    item.showGrid(x=True, y=True, alpha=0.25)
+    item.setMenuEnabled(False)
+    item.addLegend(offset=(-8, 8), labelTextSize="8pt")
+    return w
+
+
+def style_plot(w: pg.PlotWidget, theme: Any) -> None:
+    """(Re)apply the theme to an existing plot (the user can switch light/dark live)."""
+    c = theme_colors(theme)
+    w.setBackground(c["base"])
+    item = w.getPlotItem()
+    font = QFont("DejaVu Sans")
+    font.setPointSizeF(8)
+    for name in ("left", "bottom"):
+        axis = item.getAxis(name)
+        axis.setPen(pg.mkPen(c["subtext"]))
+        axis.setTextPen(pg.mkPen(c["subtext"]))
+        axis.setTickFont(font)
+        axis.label.setDefaultTextColor(QColor(c["subtext"]))
+        axis.enableAutoSIPrefix(False)
+    title = item.titleLabel
+    title.setAttr("color", c["text"])
+    title.setAttr("size", "9.5pt")
+    title.setText(title.text, color=c["text"], size="9.5pt", bold=True)
+    legend = item.legend
+    if legend is not None:
+        legend.setLabelTextColor(c["text"])
+        legend.setBrush(pg.mkBrush(faded(c["base"], 210)))
+        legend.setPen(pg.mkPen(c["border"]))
+
+
+def pen(color: str, width: float = 1.6, alpha: int = 255, dash: bool = False) -> Any:
+    from PySide6.QtCore import Qt
+
+    col = QColor(color)
+    col.setAlpha(alpha)
+    return pg.mkPen(col, width=width, style=Qt.PenStyle.DashLine if dash else
+                    Qt.PenStyle.SolidLine)
+
+
+def fit_flat_y(plot: pg.PlotWidget, values: Any) -> None:
+    """A constant curve (a constant LR) gets a 0..1.5x range instead of a +-0.5 band
+    around it; anything else auto-ranges as usual."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    vb = plot.getPlotItem().getViewBox()
+    if len(v) and v.max() - v.min() <= 1e-9 * max(abs(v.max()), 1e-30) and \
+            not plot.getPlotItem().ctrl.logYCheck.isChecked():
+        hi = abs(float(v.max())) or 1.0
+        vb.enableAutoRange(axis="y", enable=False)
+        vb.setYRange(0, hi * 1.5, padding=0)
+    else:
+        vb.enableAutoRange(axis="y", enable=True)
