@@ -13,7 +13,7 @@ from graphbuilder.compiler.fx_compile import compile_graph
 from graphbuilder.core.fileformat import save_graph
 from graphbuilder.training import Trainer
 
-CFG = {"data": {"dataset": "spirals", "size": 256, "batch_size": 16}, "epochs": 2,
+CFG = {"data": {"dataset": "moons", "size": 256, "batch_size": 16}, "epochs": 2,
        "optimizer": {"name": "adam", "lr": 0.02}}
 
 
@@ -41,7 +41,7 @@ def test_two_gloo_processes_end_with_identical_weights(tmp_path):
     for k, v in r0["state"].items():
         assert torch.equal(v, r1["state"][k]), k
     assert r0["metrics"]["val_loss"] == r1["metrics"]["val_loss"]  # all-reduced
-    assert r0["metrics"]["val_accuracy"] > 0.6
+    assert r0["metrics"]["val_accuracy"] > 0.75
     ref = compile_graph(mlp(hidden=16, bn=True), seed=0)
     assert not torch.equal(ref.state_dict()["fc1.weight"], r0["state"]["fc1.weight"])
     written = sorted(p.name for p in (tmp_path / "run").iterdir())
