@@ -12,7 +12,6 @@ caused it. Nodes downstream of a failure get no shape and no extra message.
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -169,7 +168,7 @@ def _infer_node(graph: ModelGraph, node_id: str, known: dict[str, NodeInfo]) -> 
             return tuple(sig(i) for i in x)
         return None if x is None else (x.shape, x.dtype)
 
-    key = (spec.name, json.dumps(params, sort_keys=True), tuple(sig(x) for x in src_infos))
+    key = (spec.name, repr(sorted(params.items())), tuple(sig(x) for x in src_infos))
     cached = _CACHE.get(key)
     if cached is None:
         cached = _compute(spec, params, src_infos)
@@ -215,24 +214,30 @@ def _compute(spec: OpSpec, params: dict[str, Any], src_infos: list[Any]) -> Node
         if spec.kind == "parameter":
             n = module.numel()
             return NodeInfo(tuple(module.shape), "float32", False, n, n)
-        args = trailing_optional_trim([_tensor(x) for x in src_infos])
-        forward = spec.forward or _default_forward
-        out = forward(module, *args, **params)
+        if spec.infer is not None:  # fast rule: skips slow Python meta kernels
+            flat = _flat(src_infos)
+            ints = bool(flat) and all(i.dtype == "int64" for i in flat)
+            out_shape, out_dtype = tuple(spec.infer(params, in_shapes)), ints
+        else:
+            args = trailing_optional_trim([_tensor(x) for x in src_infos])
+            forward = spec.forward or _default_forward
+            out = forward(module, *args, **params)
+            if not isinstance(out, torch.Tensor):
+                return NodeInfo(error=f"{spec.name} did not produce a single tensor")
+            out_shape, out_dtype = tuple(out.shape), out.dtype == torch.int64
     except Exception as exc:
         return NodeInfo(error=_explain(spec, in_shapes, exc))
-    if not isinstance(out, torch.Tensor):
-        return NodeInfo(error=f"{spec.name} did not produce a single tensor")
-    if any(d == 0 for d in out.shape[1:]):  # meta kernels allow it; real ones often do not
+    if any(d == 0 for d in out_shape[1:]):  # meta kernels allow it; real ones often do not
         return NodeInfo(error=f"{spec.name} turns {_listing(in_shapes)} into an empty tensor "
-                              f"{fmt_shape(tuple(out.shape))}; the input is too small for it")
+                              f"{fmt_shape(out_shape)}; the input is too small for it")
     n_params = trainable = buf = 0
     if isinstance(module, torch.nn.Module):
         for p in module.parameters():
             n_params += p.numel()
             trainable += p.numel() if p.requires_grad else 0
         buf = sum(b.numel() * b.element_size() for b in module.buffers())
-    dtype = "int64" if out.dtype == torch.int64 else "float32"
-    return NodeInfo(tuple(out.shape), dtype, True, n_params, trainable, buf)
+    dtype = "int64" if out_dtype else "float32"
+    return NodeInfo(out_shape, dtype, True, n_params, trainable, buf)
 
 
 def _default_forward(module: Any, x: Any, **_: Any) -> Any:

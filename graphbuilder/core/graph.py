@@ -14,6 +14,7 @@ Mutations here are primitives; user edits go through the undoable command object
 from __future__ import annotations
 
 import copy
+import heapq
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -128,10 +129,13 @@ class ModelGraph:
     def pos(self, node_id: str) -> tuple[float, float]:
         return self._data(node_id)["pos"]
 
+    # The queries below read networkx's adjacency dicts (``_node``, ``_pred``, ``_succ``)
+    # directly: its view objects cost ~10 us per call, which made validating a
+    # 1000-node graph take tens of milliseconds on every edit.
     def _data(self, node_id: str) -> dict[str, Any]:
         try:
-            return self.g.nodes[node_id]
-        except KeyError:
+            return self.g._node[node_id]
+        except (KeyError, TypeError):
             raise GraphEditError(f"there is no node '{node_id}'") from None
 
     def edges(self) -> list[Edge]:
@@ -140,28 +144,53 @@ class ModelGraph:
 
     def in_edges(self, node_id: str) -> list[Edge]:
         self._data(node_id)  # a missing id is an error, not an empty (or odd) answer
-        return [Edge(u, v, k, d.get("src_port", "out"))
-                for u, v, k, d in self.g.in_edges(node_id, keys=True, data=True)]
+        return [Edge(u, node_id, k, d.get("src_port", "out"))
+                for u, keys in self.g._pred[node_id].items() for k, d in keys.items()]
 
     def out_edges(self, node_id: str) -> list[Edge]:
         self._data(node_id)
-        return [Edge(u, v, k, d.get("src_port", "out"))
-                for u, v, k, d in self.g.out_edges(node_id, keys=True, data=True)]
+        return [Edge(node_id, v, k, d.get("src_port", "out"))
+                for v, keys in self.g._succ[node_id].items() for k, d in keys.items()]
+
+    def has_consumers(self, node_id: str) -> bool:
+        """Whether anything reads this node's output."""
+        self._data(node_id)
+        return bool(self.g._succ[node_id])
 
     def inputs_of(self, node_id: str) -> dict[str, str]:
         """Map of connected input port -> source node id."""
-        return {e.port: e.src for e in self.in_edges(node_id)}
+        self._data(node_id)
+        return {k: u for u, keys in self.g._pred[node_id].items() for k in keys}
 
     def input_nodes(self) -> list[str]:
-        return [n for n in self.g.nodes if self.op(n) == "Input"]
+        return [n for n, d in self.g._node.items() if d["op"] == "Input"]
 
     def output_nodes(self) -> list[str]:
-        return [n for n in self.g.nodes if self.op(n) == "Output"]
+        return [n for n, d in self.g._node.items() if d["op"] == "Output"]
 
     def topological_order(self) -> list[str]:
-        """A stable topological order (insertion order breaks ties). Raises on a cycle."""
-        index = {n: i for i, n in enumerate(self.g.nodes)}
-        return list(nx.lexicographical_topological_sort(self.g, key=index.__getitem__))
+        """A stable topological order (insertion order breaks ties).
+
+        Raises ``networkx.NetworkXUnfeasible`` on a cycle. Kahn's algorithm on the raw
+        adjacency dicts: networkx's lexicographical sort was a third of the time of
+        re-validating a large graph.
+        """
+        index = {n: i for i, n in enumerate(self.g._node)}
+        pending = {n: len(preds) for n, preds in self.g._pred.items()}
+        ready = [(i, n) for n, i in index.items() if pending[n] == 0]
+        heapq.heapify(ready)
+        order: list[str] = []
+        succ = self.g._succ
+        while ready:
+            _, n = heapq.heappop(ready)
+            order.append(n)
+            for v in succ[n]:
+                pending[v] -= 1
+                if pending[v] == 0:
+                    heapq.heappush(ready, (index[v], v))
+        if len(order) != len(index):
+            raise nx.NetworkXUnfeasible("the graph contains a cycle")
+        return order
 
     def unique_id(self, base: str) -> str:
         """``base`` if free, else ``base_2``, ``base_3``..."""

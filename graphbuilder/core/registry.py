@@ -88,6 +88,12 @@ class OpSpec:
     #: Accepts int64 tensors (token ids). Meta tensors run float-only kernels on ints
     #: without complaint, so shape inference refuses ints for ops that leave this False.
     int_inputs: bool = False
+    #: Optional fast shape rule ``infer(params, in_shapes) -> out_shape`` used by shape
+    #: inference instead of running ``forward`` on meta tensors. Meta kernels of
+    #: element-wise ops and BatchNorm are Python decompositions (~1-5 ms each), which
+    #: made a 500-layer graph take most of a second. Must agree with ``forward``:
+    #: tests/compiler/test_op_table.py compares it with real torch outputs.
+    infer: Callable[[dict[str, Any], list[Any]], Shape] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in OP_KINDS:

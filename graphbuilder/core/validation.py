@@ -33,12 +33,20 @@ def validate_structure(graph: ModelGraph) -> list[GraphError]:
         errors.append(GraphError(None, "the graph has no Input node"))
     if not graph.output_nodes():
         errors.append(GraphError(None, "the graph has no Output node"))
-    if not nx.is_directed_acyclic_graph(graph.g):
+    if has_cycle(graph):
         cycle = nx.find_cycle(graph.g)
         path = " -> ".join([c[0] for c in cycle] + [cycle[0][0]])
         errors.append(GraphError(cycle[0][0], f"connections form a loop ({path}); "
                                  "a feed-forward network cannot feed a layer its own output"))
     return errors
+
+
+def has_cycle(graph: ModelGraph) -> bool:
+    try:
+        graph.topological_order()
+    except nx.NetworkXUnfeasible:
+        return True
+    return False
 
 
 def _check_node(graph: ModelGraph, node_id: str) -> list[GraphError]:
@@ -61,7 +69,7 @@ def _check_node(graph: ModelGraph, node_id: str) -> list[GraphError]:
         elif not port.variadic and not got and not port.optional:
             label = f"input '{port.name}'" if len(spec.inputs) > 1 else "an input"
             errors.append(GraphError(node_id, f"{op_name} needs {label}; connect a layer to it"))
-    if spec.kind != "output" and not graph.out_edges(node_id):
+    if spec.kind != "output" and not graph.has_consumers(node_id):
         errors.append(GraphError(node_id, f"the output of {op_name} is not used; "
                                           "connect it onward or delete the node", "warning"))
     return errors

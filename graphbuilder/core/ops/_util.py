@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import torch
+
 
 def fmt_shape(shape: Sequence[int] | None, batched: bool = True) -> str:
     """A shape as students read it: without the batch dimension, e.g. ``[64, 56, 56]``."""
@@ -11,6 +13,16 @@ def fmt_shape(shape: Sequence[int] | None, batched: bool = True) -> str:
         return "[?]"
     dims = list(shape[1:] if batched else shape)
     return "[" + ", ".join(str(d) for d in dims) + "]"
+
+
+def same_shape(p: dict, s: list) -> tuple[int, ...]:
+    """Shape rule of element-wise ops and normalisations: the output is shaped like the input."""
+    return tuple(s[0])
+
+
+def broadcast_shape(p: dict, s: list) -> tuple[int, ...]:
+    """Shape rule of Add/Multiply: their inputs broadcast together (checked beforehand)."""
+    return tuple(torch.broadcast_shapes(*[tuple(x) for x in s[0]]))
 
 
 def tdim(dim: int) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from graphbuilder.core.ops._util import tdim
+from graphbuilder.core.ops._util import same_shape, tdim
 from graphbuilder.core.params import Choice, Float, Int
 from graphbuilder.core.registry import OpSpec, register_op
 
@@ -21,25 +21,28 @@ _SIMPLE = (
 
 for _name, _cls, _doc in _SIMPLE:
     register_op(OpSpec(_name, "Activation", _doc,
-                       build=(lambda cls: lambda p, s: cls())(_cls)))
+                       build=(lambda cls: lambda p, s: cls())(_cls), infer=same_shape))
 
 register_op(OpSpec(
     "LeakyReLU", "Activation", "x if x > 0 else slope * x: keeps a small gradient below zero.",
     params=(Float("negative_slope", 0.01, "slope for negative inputs", min=0.0, max=1.0),),
     build=lambda p, s: nn.LeakyReLU(p["negative_slope"]),
     key_params=("negative_slope",),
+    infer=same_shape,
 ))
 
 register_op(OpSpec(
     "ELU", "Activation", "Exponential linear unit: smooth below zero, saturating at -alpha.",
     params=(Float("alpha", 1.0, "saturation value for negative inputs", min=0.0),),
     build=lambda p, s: nn.ELU(p["alpha"]),
+    infer=same_shape,
 ))
 
 register_op(OpSpec(
     "GELU", "Activation", "Gaussian error linear unit, the transformer activation.",
     params=(Choice("approximate", "none", ("none", "tanh"), "exact or tanh approximation"),),
     build=lambda p, s: nn.GELU(approximate=p["approximate"]),
+    infer=same_shape,
 ))
 
 
@@ -58,6 +61,7 @@ register_op(OpSpec(
     params=(Int("dim", -1, "axis to normalise over (0 = first axis after the batch)"),),
     build=lambda p, s: nn.Softmax(dim=tdim(p["dim"])),
     check=_check_dim("Softmax"),
+    infer=same_shape,
 ))
 
 register_op(OpSpec(
@@ -66,4 +70,5 @@ register_op(OpSpec(
     params=(Int("dim", -1, "axis to normalise over (0 = first axis after the batch)"),),
     build=lambda p, s: nn.LogSoftmax(dim=tdim(p["dim"])),
     check=_check_dim("LogSoftmax"),
+    infer=same_shape,
 ))

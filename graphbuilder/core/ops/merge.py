@@ -7,7 +7,7 @@ import operator
 
 import torch
 
-from graphbuilder.core.ops._util import fmt_shape, tdim
+from graphbuilder.core.ops._util import broadcast_shape, fmt_shape, same_shape, tdim
 from graphbuilder.core.params import Int
 from graphbuilder.core.registry import OpSpec, PortSpec, register_op
 
@@ -52,6 +52,7 @@ register_op(OpSpec(
     forward=lambda m, xs: functools.reduce(operator.add, xs),
     check=_check_elementwise("residual add"),
     int_inputs=True,
+    infer=broadcast_shape,
 ))
 
 register_op(OpSpec(
@@ -61,6 +62,7 @@ register_op(OpSpec(
     forward=lambda m, xs: functools.reduce(operator.mul, xs),
     check=_check_elementwise("multiply"),
     int_inputs=True,
+    infer=broadcast_shape,
 ))
 
 
@@ -102,4 +104,5 @@ register_op(OpSpec(
     kind="function",
     forward=lambda m, x: x,
     int_inputs=True,
+    infer=same_shape,
 ))

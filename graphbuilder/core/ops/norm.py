@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from graphbuilder.core.ops._util import need_rank
+from graphbuilder.core.ops._util import need_rank, same_shape
 from graphbuilder.core.params import Bool, Float, Int
 from graphbuilder.core.registry import OpSpec, register_op
 
@@ -24,6 +24,7 @@ register_op(OpSpec(
     build=lambda p, s: nn.BatchNorm2d(s[0][1], eps=p["eps"], momentum=p["momentum"],
                                       affine=p["affine"]),
     check=lambda p, s: need_rank("BatchNorm2d", s[0], (3,), "an image-like tensor [C, H, W]"),
+    infer=same_shape,
 ))
 
 register_op(OpSpec(
@@ -33,6 +34,7 @@ register_op(OpSpec(
     build=lambda p, s: nn.BatchNorm1d(s[0][1], eps=p["eps"], momentum=p["momentum"],
                                       affine=p["affine"]),
     check=lambda p, s: need_rank("BatchNorm1d", s[0], (1, 2), "a [features] or [C, L] tensor"),
+    infer=same_shape,
 ))
 
 
@@ -53,6 +55,7 @@ register_op(OpSpec(
     build=lambda p, s: nn.LayerNorm(list(s[0][-p["axes"]:]), eps=p["eps"],
                                     elementwise_affine=p["elementwise_affine"]),
     check=_check_ln,
+    infer=same_shape,
 ))
 
 
@@ -75,6 +78,7 @@ register_op(OpSpec(
     build=lambda p, s: nn.GroupNorm(p["num_groups"], s[0][1], eps=p["eps"], affine=p["affine"]),
     check=_check_gn,
     key_params=("num_groups",),
+    infer=same_shape,
 ))
 
 register_op(OpSpec(
@@ -83,6 +87,7 @@ register_op(OpSpec(
     params=(Float("p", 0.5, "probability of dropping a value", min=0.0, max=1.0),),
     build=lambda p, s: nn.Dropout(p["p"]),
     key_params=("p",),
+    infer=same_shape,
 ))
 
 register_op(OpSpec(
@@ -92,4 +97,5 @@ register_op(OpSpec(
     build=lambda p, s: nn.Dropout2d(p["p"]),
     check=lambda p, s: need_rank("Dropout2d", s[0], (3,), "an image-like tensor [C, H, W]"),
     key_params=("p",),
+    infer=same_shape,
 ))
