@@ -16,7 +16,7 @@ from graphbuilder.core.registry import get_op, has_op
 
 # Names a compiled torch module already uses; a node may not shadow them.
 _RESERVED = frozenset({
-    "forward", "training", "code", "graph", "eval", "train", "to", "cuda", "cpu", "float",
+    "self", "forward", "training", "code", "graph", "eval", "train", "to", "cuda", "cpu", "float",
     "double", "half", "state_dict", "parameters", "buffers", "modules", "children", "apply",
     "zero_grad", "register_buffer", "type", "load_state_dict", "named_modules", "recompile",
     "meta", "add_module", "get_submodule", "requires_grad_", "extra_repr", "print_readable",

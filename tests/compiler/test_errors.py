@@ -189,9 +189,22 @@ def test_reserved_and_nested_ids() -> None:
     b, x = _chain([4])
     h = b.add("training", "ReLU", x)
     h2 = b.add("act", "ReLU", h)
-    b.output("y", b.add("act.inner", "ReLU", h2))
+    h3 = b.add("self", "ReLU", h2)
+    b.output("y", b.add("act.inner", "ReLU", h3))
     nodes = {n for n, _ in _errors(b.graph)}
-    assert nodes == {"training", "act.inner"}
+    assert nodes == {"training", "act.inner", "self"}
+
+
+@pytest.mark.parametrize("name", ["torch", "F", "nn", "operator", "getattr", "inf", "input"])
+def test_ids_that_shadow_python_names_still_compile(name: str) -> None:
+    import torch
+
+    b, x = _chain([3, 4, 4])
+    h = b.add(name, "Conv2d", x, out_channels=3, padding=1)
+    h2 = b.add("up", "Upsample", h, mode="bilinear")
+    b.output("y", b.add("cat", "Concat", [b.add("r", "ResizeLike", h2, h), h]))
+    gm = compile_graph(b.graph)
+    assert gm(torch.randn(2, 3, 4, 4)).shape == (2, 6, 4, 4)
 
 
 # --------------------------------------------------------------------- random bad graphs
