@@ -74,6 +74,9 @@ class Schedule:
             self.plateau = sch.ReduceLROnPlateau(optimizer, mode=self.mode, factor=s.factor,
                                                  patience=s.patience)
             return
+        if s.name == "constant" and not warm:
+            self.scheduler = None  # nothing to do per step (saves ~5 us/step on tiny models)
+            return
         main = _main_scheduler(optimizer, s, cfg.optimizer.lr, spe, total_steps - warm)
         if warm:
             wu = sch.LinearLR(optimizer, start_factor=s.warmup_start_factor, end_factor=1.0,

@@ -277,7 +277,9 @@ class Trainer:
                 self._where = (step, epoch)
                 loss = loss.detach()
                 loss_sum += loss
-                if step % check_every == 0 and not torch.isfinite(loss_sum):
+                # float() of a CPU scalar costs ~0.6 us (torch.isfinite ~17 us); on a GPU it
+                # syncs, hence only every check_every steps there
+                if step % check_every == 0 and not math.isfinite(float(loss_sum)):
                     raise NonFiniteLossError(self._nan_message(step, epoch, log))
                 if self.step_events:
                     now = time.perf_counter()
@@ -287,7 +289,7 @@ class Trainer:
                     t_last = now
                 if step >= total and cut:  # max_steps; else let the loader finish its
                     break  # epoch, so the shuffling RNG state matches an uncut run
-            if not torch.isfinite(loss_sum):
+            if not math.isfinite(float(loss_sum)):
                 raise NonFiniteLossError(self._nan_message(step, epoch, log))
             if self._stop.is_set() and n_batches == 0:
                 reason = "stopped"
