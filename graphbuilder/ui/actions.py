@@ -101,6 +101,7 @@ def build_actions(w: MainWindow) -> dict[str, QAction]:
     a["zoom_100"] = _action(w, "Actual Size", w.view.reset_zoom, "Ctrl+1")
     a["dark"] = _action(w, "&Dark Theme", w.set_dark, "Ctrl+Shift+T", checkable=True)
     a["snap"] = _action(w, "&Snap to Grid", w.set_snap, checkable=True)
+    a["minimap"] = _action(w, "&Minimap", w.set_minimap, "Ctrl+M", checkable=True)
 
     a["layout_tb"] = _action(w, "Auto-Layout &Top to Bottom", lambda: w.auto_layout("TB"),
                              "Ctrl+L", "Arrange the layers in rows")
@@ -139,7 +140,7 @@ def build_menus(w: MainWindow, a: dict[str, QAction]) -> dict[str, QMenu]:
     menu("&Edit", ["undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None,
                    "select_all", "find", None, "collapse_all", "expand_all"])
     view = menu("&View", ["zoom_in", "zoom_out", "zoom_fit", "zoom_100", None, "dark", "snap",
-                          None])
+                          "minimap", None])
     w.panels_menu = view.addMenu("&Panels")
     menu("&Arrange", ["layout_tb", "layout_lr", None, "align_v", "align_h", "distribute_h",
                       "distribute_v"])

@@ -52,7 +52,8 @@ class DocumentMixin:
         self.autosave_timer = QTimer(self, interval=AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
         self.autosave_timer.start()
-        self.undo_stack.cleanChanged.connect(lambda _clean: self.update_title())
+        # a bound method (not a lambda): Qt drops the connection when the window dies
+        self.undo_stack.cleanChanged.connect(self.update_title)
 
     @property
     def dirty(self: MainWindow) -> bool:

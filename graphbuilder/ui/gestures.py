@@ -96,6 +96,13 @@ class GestureMixin:
                 item.setPos(*self.graph.pos(nid))
         self._groups_timer.start()
 
+    def nudge(self: GraphScene, dx: float, dy: float) -> None:
+        """Move the selected nodes by (dx, dy) as one undo step (arrow keys)."""
+        ids = self.selected_node_ids()
+        if ids:
+            moves = {n: (self.graph.pos(n)[0] + dx, self.graph.pos(n)[1] + dy) for n in ids}
+            self.editor.execute(MoveNodesCommand(moves, "Nudge"))
+
     def contextMenuEvent(self: GraphScene, event: Any) -> None:
         item = self.itemAt(event.scenePos(), self.views()[0].transform()) if self.views() \
             else None

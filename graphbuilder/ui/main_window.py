@@ -22,7 +22,7 @@ from graphbuilder.core.commands import SetGroupsCommand
 from graphbuilder.core.errors import GraphFormatError
 from graphbuilder.core.fileformat import dumps_graph, loads_graph
 from graphbuilder.core.fixes import Fix
-from graphbuilder.core.graph import Group, ModelGraph
+from graphbuilder.core.graph import GraphEvent, Group, ModelGraph
 from graphbuilder.ui import edits
 from graphbuilder.ui.actions import build_actions, build_menus, build_toolbar, context_menu
 from graphbuilder.ui.analysis import LiveAnalysis
@@ -73,8 +73,6 @@ class MainWindow(DocumentMixin, QMainWindow):
         self.docks["palette"].raise_()
         self.actions_ = build_actions(self)
         self.menus = build_menus(self, self.actions_)
-        for dock in self.docks.values():
-            self.panels_menu.addAction(dock.toggleViewAction())
         self.addToolBar(build_toolbar(self, self.actions_))
         self.params_label = QLabel()
         self.timing_label = QLabel()
@@ -85,7 +83,13 @@ class MainWindow(DocumentMixin, QMainWindow):
         self._connect()
         self.actions_["dark"].setChecked(self.theme.name == "dark")
         self.actions_["snap"].setChecked(self.scene.snap)
+        self.actions_["minimap"].setChecked(settings.value("view/minimap", "true")
+                                            in (True, "true"))
         self.rebuild_recent_menu()
+        if install_training:  # before restoreState, so the dashboard's dock is restored too
+            self._install_training()
+        for dock in self.docks.values():
+            self.panels_menu.addAction(dock.toggleViewAction())
         self.resize(1440, 900)
         self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [250, 300],
                          Qt.Orientation.Horizontal)
@@ -93,8 +97,6 @@ class MainWindow(DocumentMixin, QMainWindow):
         self.restoreGeometry(QByteArray(settings.value("window/geometry", QByteArray())))
         self.restoreState(QByteArray(settings.value("window/state", QByteArray())))
         self.update_title()
-        if install_training:
-            self._install_training()
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -117,7 +119,7 @@ class MainWindow(DocumentMixin, QMainWindow):
         self.problems.fix_requested.connect(self.apply_fix)
         self.inspector.fix_requested.connect(self.apply_fix)
         self.editor.refused.connect(lambda msg: self.statusBar().showMessage("⚠ " + msg, 6000))
-        self.graph.subscribe(lambda ev: self.adopt_direction() if ev.kind == "reset" else None)
+        self.graph.subscribe(self._on_graph_event)
 
     def _install_training(self) -> None:
         try:
@@ -161,6 +163,10 @@ class MainWindow(DocumentMixin, QMainWindow):
     def apply_fix(self, fix: Fix) -> None:
         if self.editor.execute(fix.command):
             self.statusBar().showMessage(f"Applied: {fix.title}", 5000)
+
+    def _on_graph_event(self, event: GraphEvent) -> None:
+        if event.kind == "reset" and isValid(self):
+            self.adopt_direction()
 
     def adopt_direction(self) -> None:
         """Guess the flow direction of a loaded design from its edges (TB or LR)."""
@@ -323,6 +329,10 @@ class MainWindow(DocumentMixin, QMainWindow):
         if self.view.lock_text:
             self.view.set_lock_text(self.view.lock_text)
 
+    def set_minimap(self, on: bool) -> None:
+        self.view.set_minimap(on)
+        QSettings().setValue("view/minimap", on)
+
     def set_snap(self, on: bool) -> None:
         self.scene.snap = on
         QSettings().setValue("canvas/snap", on)
@@ -363,4 +373,7 @@ class MainWindow(DocumentMixin, QMainWindow):
         settings.setValue("window/state", self.saveState())
         self.autosave_timer.stop()
         self.recovery.close()
+        for listener in (self._on_graph_event, self.scene._on_event, self.analysis._on_event,
+                         self.inspector._on_event):
+            self.graph.unsubscribe(listener)
         event.accept()

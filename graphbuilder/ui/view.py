@@ -28,6 +28,7 @@ class EditorView(QGraphicsView):
         self._banner.setVisible(False)
         self._banner.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._pan_from: QPointF | None = None
+        self.minimap: QGraphicsView | None = None
 
     def graph_scene(self) -> GraphScene:
         return self.scene()  # type: ignore[return-value]
@@ -115,10 +116,14 @@ class EditorView(QGraphicsView):
         step = 60
         keys = {Qt.Key.Key_Left: (-step, 0), Qt.Key.Key_Right: (step, 0),
                 Qt.Key.Key_Up: (0, -step), Qt.Key.Key_Down: (0, step)}
-        if event.key() in keys and not self.graph_scene().selectedItems():
+        if event.key() in keys:
             dx, dy = keys[event.key()]
-            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + dx)
-            self.verticalScrollBar().setValue(self.verticalScrollBar().value() + dy)
+            if self.graph_scene().selectedItems():  # arrows nudge the selection
+                f = self.graph_scene().grid / step
+                self.graph_scene().nudge(dx * f, dy * f)
+            else:
+                self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + dx)
+                self.verticalScrollBar().setValue(self.verticalScrollBar().value() + dy)
             return
         if event.key() in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
             self.zoom_by(1.2)
@@ -148,3 +153,15 @@ class EditorView(QGraphicsView):
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
         self._place_banner()
+        if self.minimap is not None:
+            self.minimap.place()
+
+    def set_minimap(self, on: bool) -> None:
+        if on and self.minimap is None:
+            from graphbuilder.ui.minimap import Minimap
+
+            self.minimap = Minimap(self)
+            self.minimap.place()
+            self.minimap.fit()
+        if self.minimap is not None:
+            self.minimap.setVisible(on)

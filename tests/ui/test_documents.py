@@ -182,3 +182,30 @@ def test_canvas_picture_export(window, tmp_path: Path, suffix: str) -> None:  # 
     path = tmp_path / f"canvas{suffix}"
     (save_png if suffix == ".png" else save_svg)(window.scene, path)
     assert path.stat().st_size > 1000
+
+
+def test_startup_opens_file_template_or_default(make_window, tmp_path: Path) -> None:  # noqa: ANN001
+    from graphbuilder.ui.app import open_initial
+
+    w = make_window(template=None)
+    open_initial(w, None)
+    assert w.graph.name and "stage1.conv" in w.graph  # the built-in default, simple_cnn
+    open_initial(w, "mlp")
+    assert w.file_path is None and len(w.graph) < 12
+    path = tmp_path / "mine.json"
+    assert w.save_to(str(path))
+    w.open_template("simple_cnn")
+    open_initial(w, str(path))
+    assert w.file_path == str(path.resolve())
+
+
+def test_code_export_runs_off_the_gui_thread(window, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    from graphbuilder.ui.exports import Worker, code_job
+
+    target = tmp_path / "net.py"
+    worker = Worker(code_job(window.graph, str(target)))
+    with qtbot.waitSignal(worker.done, timeout=60_000) as blocker:
+        worker.start()
+    worker.wait()
+    assert Path(blocker.args[0]) == target
+    assert "class" in target.read_text() and "nn.Module" in target.read_text()

@@ -225,3 +225,18 @@ def test_block_from_palette_inserts_as_one_group_and_one_step(window) -> None:  
     assert all(w.scene.nodes[x].shape_text for x in ids)  # sized to the 16x16x16 input
     w.undo_stack.undo()
     assert len(w.graph) == n and group.id not in w.graph.groups
+
+
+def test_arrow_keys_nudge_selection_and_minimap_follows(window, qtbot) -> None:  # noqa: ANN001
+    w = window
+    w.scene.select_nodes(["stage1.conv"])
+    x, y = w.graph.pos("stage1.conv")
+    w.view.setFocus()
+    QTest.keyClick(w.view, Qt.Key.Key_Right)
+    assert w.graph.pos("stage1.conv") == (x + w.scene.grid, y)
+    w.undo_stack.undo()
+    assert w.graph.pos("stage1.conv") == (x, y)
+    w.actions_["minimap"].setChecked(True)
+    assert w.view.minimap is not None and w.view.minimap.isVisible()
+    w.actions_["minimap"].setChecked(False)
+    assert not w.view.minimap.isVisible()
