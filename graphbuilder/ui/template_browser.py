@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -30,32 +30,47 @@ ROLE = Qt.ItemDataRole.UserRole
 
 
 def render_preview(graph: ModelGraph, size: QSize, theme: Theme) -> QPixmap:
-    """A mini-map of ``graph``: coloured boxes at node positions, edges as lines."""
+    """A mini-map of ``graph``: coloured boxes at node positions, edges as lines.
+
+    A deep network is tall and thin, so it is cut into side-by-side columns that fill
+    the picture (like newspaper text) instead of shrinking to a sliver.
+    """
     pix = QPixmap(size)
     pix.fill(theme.c("canvas"))
     if len(graph) == 0:
         return pix
     xs = [graph.pos(n)[0] for n in graph.nodes()]
     ys = [graph.pos(n)[1] for n in graph.nodes()]
-    box = QRectF(min(xs) - 100, min(ys) - 50, max(xs) - min(xs) + 200, max(ys) - min(ys) + 100)
-    scale = min(size.width() / box.width(), size.height() / box.height())
-    ox = (size.width() - box.width() * scale) / 2
-    oy = (size.height() - box.height() * scale) / 2
+    left, top = min(xs) - 100, min(ys) - 50
+    width, height = max(xs) - min(xs) + 200, max(ys) - min(ys) + 100
+    ratio = (height / width) / (size.height() / size.width())
+    cols = max(1, min(8, round(ratio ** 0.5)))
+    seg = height / cols
+    gap = width * 0.25
+    total_w, total_h = cols * width + (cols - 1) * gap, seg
+    scale = min(size.width() / total_w, size.height() / total_h)
+    ox = (size.width() - total_w * scale) / 2
+    oy = (size.height() - total_h * scale) / 2
 
-    def to(p: tuple[float, float]) -> QPointF:
-        return QPointF(ox + (p[0] - box.left()) * scale, oy + (p[1] - box.top()) * scale)
+    def place(p: tuple[float, float]) -> tuple[int, QPointF]:
+        col = min(cols - 1, int((p[1] - top) / seg))
+        x = (p[0] - left) + col * (width + gap)
+        y = (p[1] - top) - col * seg
+        return col, QPointF(ox + x * scale, oy + y * scale)
 
     painter = QPainter(pix)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(QPen(theme.c("edge"), 1))
     for e in graph.edges():
-        painter.drawLine(to(graph.pos(e.src)), to(graph.pos(e.dst)))
+        (ca, a), (cb, b) = place(graph.pos(e.src)), place(graph.pos(e.dst))
+        if ca == cb:
+            painter.drawLine(a, b)
     w, h = max(3.0, 176 * scale), max(2.0, 74 * scale)
     painter.setPen(Qt.PenStyle.NoPen)
     for n in graph.nodes():
         op = graph.op(n)
         painter.setBrush(category_color(get_op(op).category if has_op(op) else "Tensor"))
-        c = to(graph.pos(n))
+        c = place(graph.pos(n))[1]
         painter.drawRoundedRect(QRectF(c.x() - w / 2, c.y() - h / 2, w, h), 2, 2)
     painter.end()
     return pix
@@ -74,12 +89,28 @@ class TemplateBrowser(QDialog):
         from graphbuilder.zoo.catalog import list_templates  # the zoo may be mid-change
         self.infos = {t.name: t for t in list_templates()}
         self.search = QLineEdit(placeholderText="Filter templates…")
-        self.list = QListWidget()
-        self.list.setMinimumWidth(250)
-        for info in sorted(self.infos.values(), key=lambda t: (t.category, t.title)):
-            item = QListWidgetItem(f"{info.title}\n{info.category} · {fmt_count(info.params)}")
-            item.setData(ROLE, info.name)
-            self.list.addItem(item)
+        self.list = QTreeWidget()
+        self.list.setHeaderLabels(["Template", "Params"])
+        self.list.setRootIsDecorated(False)
+        self.list.setMinimumWidth(300)
+        self.list.setColumnWidth(0, 210)
+        self.items: list[QTreeWidgetItem] = []
+        groups: dict[str, QTreeWidgetItem] = {}
+        for info in sorted(self.infos.values(), key=lambda t: (t.category, t.params)):
+            if info.category not in groups:
+                top = QTreeWidgetItem([info.category])
+                top.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                font = top.font(0)
+                font.setBold(True)
+                top.setFont(0, font)
+                groups[info.category] = top
+                self.list.addTopLevelItem(top)
+            item = QTreeWidgetItem([info.title, fmt_count(info.params)])
+            item.setData(0, ROLE, info.name)
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight)
+            groups[info.category].addChild(item)
+            self.items.append(item)
+        self.list.expandAll()
         self.preview = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.preview.setMinimumSize(380, 280)
         self.preview.setStyleSheet(f"border: 1px solid {theme.node_border}; border-radius: 6px;")
@@ -102,23 +133,32 @@ class TemplateBrowser(QDialog):
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         self.list.currentItemChanged.connect(self._show)
-        self.list.itemDoubleClicked.connect(lambda _: self._accept())
+        self.list.itemDoubleClicked.connect(lambda *_: self._accept())
         self.search.textChanged.connect(self._filter)
-        if self.list.count():
-            self.list.setCurrentRow(0)
+        default = next((i for i in self.items if i.data(0, ROLE) == "simple_cnn"),
+                       self.items[0] if self.items else None)
+        if default is not None:
+            self.list.setCurrentItem(default)
+
+    def select(self, name: str) -> None:
+        for item in self.items:
+            if item.data(0, ROLE) == name:
+                self.list.setCurrentItem(item)
 
     def _filter(self, text: str) -> None:
         words = text.lower().split()
-        for i in range(self.list.count()):
-            item = self.list.item(i)
-            info = self.infos[item.data(ROLE)]
+        for item in self.items:
+            info = self.infos[item.data(0, ROLE)]
             hay = f"{info.name} {info.title} {info.category} {info.description}".lower()
             item.setHidden(not all(w in hay for w in words))
+        for i in range(self.list.topLevelItemCount()):
+            top = self.list.topLevelItem(i)
+            top.setHidden(all(top.child(j).isHidden() for j in range(top.childCount())))
 
-    def _show(self, item: QListWidgetItem | None) -> None:
-        if item is None:
+    def _show(self, item: QTreeWidgetItem | None) -> None:
+        if item is None or not item.data(0, ROLE):
             return
-        info = self.infos[item.data(ROLE)]
+        info = self.infos[item.data(0, ROLE)]
         if info.name not in self._previews:
             try:
                 from graphbuilder.zoo.catalog import load_template
@@ -138,8 +178,8 @@ class TemplateBrowser(QDialog):
 
     def _accept(self) -> None:
         item = self.list.currentItem()
-        if item is not None:
-            self.chosen = item.data(ROLE)
+        if item is not None and item.data(0, ROLE):
+            self.chosen = item.data(0, ROLE)
             self.accept()
 
     def sizeHint(self) -> QSize:

@@ -167,7 +167,9 @@ def test_find_node_jumps(window) -> None:  # noqa: ANN001
 
 def test_template_browser_lists_and_previews(window) -> None:  # noqa: ANN001
     dialog = TemplateBrowser(window.theme, window)
-    assert dialog.list.count() == len(list_templates())
+    assert len(dialog.items) == len(list_templates())
+    dialog.select("resnet152")
+    assert "ResNet" in dialog.details.text()
     assert dialog.preview.pixmap() is not None and not dialog.preview.pixmap().isNull()
     assert "Parameters" in dialog.details.text()
     pix = render_preview(window.graph, QSize(120, 90), window.theme)
