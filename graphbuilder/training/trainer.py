@@ -294,6 +294,11 @@ class Trainer:
             if self._stop.is_set() and n_batches == 0:
                 reason = "stopped"
                 break
+            if dist is not None:  # every rank must see the same numbers (early stopping...)
+                red = dist_util.all_reduce_sums(
+                    {"s": loss_sum.reshape(1), "n": torch.tensor([float(n_batches)],
+                                                                 device=device)})
+                loss_sum, n_batches = red["s"][0], int(red["n"][0])
             metrics = {"loss": float(loss_sum) / max(n_batches, 1)}
             metrics.update(self._validate(train_model, loaders, loss_fn, tracker, device,
                                           autocast, dist))
