@@ -222,6 +222,7 @@ class Trainer:
                 torch.set_rng_state(ck["rng"].cpu())
             if "data_rng" in ck and loaders.generator is not None:
                 loaders.generator.set_state(ck["data_rng"].cpu())
+        start_step = step
         train_model: nn.Module = model
         if dist is not None:
             train_model = dist_util.wrap_ddp(model, device)
@@ -262,8 +263,12 @@ class Trainer:
                 x, y = to_device(x, device, cl), to_device(y, device)
                 if mix is not None:
                     x, y = mix(x, y)
-                with autocast:
-                    loss = loss_fn(forward(train_model, x), y)
+                if n_batches == 0 and step == start_step:
+                    with autocast:  # first step: explain a model/data mismatch in words
+                        loss = first_loss(train_model, loss_fn, x, y, cfg, loaders.num_classes)
+                else:
+                    with autocast:
+                        loss = loss_fn(forward(train_model, x), y)
                 scaler.scale(loss).backward()
                 if cfg.grad_clip is not None:
                     scaler.unscale_(optimizer)
@@ -388,6 +393,42 @@ class Trainer:
             self.history else ""
         return (f"the loss became NaN/inf at step {step} (epoch {epoch + 1}); training stopped"
                 f"{kept}. Try a lower learning rate, gradient clipping or fp32.")
+
+
+def first_loss(model: nn.Module, loss_fn: nn.Module, x: Any, y: Any, cfg: RunConfig,
+               num_classes: int | None) -> torch.Tensor:
+    """The loss of the first batch; a shape/dtype mismatch becomes a DataError in words."""
+    shape = lambda t: list(t.shape[1:]) if hasattr(t, "shape") else "?"  # noqa: E731
+    xs = [shape(v) for v in x] if isinstance(x, (tuple, list)) else shape(x)
+    try:
+        out = forward(model, x)
+    except (RuntimeError, ValueError, IndexError, TypeError) as exc:
+        if is_oom(exc):
+            raise
+        raise DataError(f"the model does not accept the data: samples are {xs} "
+                        f"(without the batch axis); check the Input node's shape ({exc})"
+                        ) from exc
+    if cfg.loss == "cross_entropy" and out.ndim >= 2 and out.shape[1] == 1:
+        raise DataError("loss 'cross_entropy' with a single model output is always 0: give the "
+                        "last layer one output per class, or use 'mse' (regression) or "
+                        "'bce_with_logits' (yes/no)")
+    try:
+        return loss_fn(out, y)
+    except (RuntimeError, ValueError, IndexError) as exc:
+        if is_oom(exc):
+            raise
+        hint = ""
+        if cfg.loss == "cross_entropy" and num_classes and out.ndim >= 2 and \
+                out.shape[1] != num_classes:
+            hint = f"the last layer needs {num_classes} outputs (one per class), not " \
+                   f"{out.shape[1]}; "
+        elif cfg.loss == "cross_entropy" and y.is_floating_point() and y.shape != out.shape:
+            hint = "cross_entropy needs class targets: for regression use loss 'mse'; "
+        elif cfg.loss != "cross_entropy" and not y.is_floating_point():
+            hint = f"loss '{cfg.loss}' needs numeric targets; for classes use 'cross_entropy'; "
+        raise DataError(f"the model output {shape(out)} does not fit the targets {shape(y)} "
+                        f"({str(y.dtype).replace('torch.', '')}) with loss '{cfg.loss}': "
+                        f"{hint}({exc})") from exc
 
 
 def _better(value: float, best: float, mode: str, delta: float = 0.0) -> bool:

@@ -129,6 +129,10 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
 
 
 class _Greedy(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.zeros(1))
+
     def forward(self, x):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 80.00 GiB")
 
@@ -147,9 +151,19 @@ def test_bad_data_is_a_failed_run_not_a_crash():
     assert final.kind == "data" and "spirals" in final.message
 
 
+class _Buggy(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return {}["missing"]
+
+
 def test_programming_errors_carry_a_traceback():
-    final = Trainer(compile_graph(mlp(in_features=3), seed=0), SPIRALS).fit()
-    assert final.kind == "error" and "Traceback" in final.details
+    final = Trainer(_Buggy(), SPIRALS).fit()
+    assert final.kind == "error" and "KeyError" in final.message
+    assert "Traceback" in final.details
 
 
 def test_augmentation_mixup_cutmix_bf16_channels_last_run():
@@ -199,3 +213,19 @@ def test_config_errors_raise_at_construction():
 
     with pytest.raises(ConfigError, match="optimizer.lr"):
         Trainer(_model(), {"optimizer": {"lr": 0}})
+
+
+def test_model_data_mismatch_is_explained():
+    bad_head = compile_graph(mlp(hidden=8, out=5), seed=0)
+    final = Trainer(bad_head, {**SPIRALS, "data": {"dataset": "shapes", "size": 40}}).fit()
+    assert final.kind == "data" and "model does not accept the data" in final.message
+    assert "[3, 32, 32]" in final.message
+    final = Trainer(compile_graph(small_cnn(classes=2), seed=0),
+                    {"data": {"dataset": "shapes", "size": 64}}).fit()
+    assert final.kind == "data" and "needs 3 outputs" in final.message, final.message
+    final = Trainer(compile_graph(mlp(hidden=8, in_features=1, out=1), seed=0),
+                    {"data": {"dataset": "regression1d", "size": 64}}).fit()
+    assert final.kind == "data" and "single model output" in final.message, final.message
+    final = Trainer(compile_graph(mlp(hidden=8, in_features=1, out=2), seed=0),
+                    {"data": {"dataset": "regression1d", "size": 64}}).fit()
+    assert final.kind == "data" and "use loss 'mse'" in final.message, final.message
