@@ -175,8 +175,10 @@ class Loaders:
         return cls(train, val, train_samples=n_tr, val_samples=n_va)
 
 
-def make_loaders(bundle: DataBundle, cfg: RunConfig, dist: Any = None) -> Loaders:
-    """Loaders for ``bundle`` as ``cfg.data`` says (``dist``: a DistInfo under DDP)."""
+def make_loaders(bundle: DataBundle, cfg: RunConfig, dist: Any = None,
+                 pin_memory: bool = False) -> Loaders:
+    """Loaders for ``bundle`` as ``cfg.data`` says (``dist``: a DistInfo under DDP;
+    ``pin_memory`` when batches go to a CUDA device, for non-blocking copies)."""
     d = cfg.data
     bs = d.batch_size
     train = bundle.train
@@ -207,7 +209,7 @@ def make_loaders(bundle: DataBundle, cfg: RunConfig, dist: Any = None) -> Loader
     else:
         sampler = RandomSampler(train, generator=g)
     workers = d.num_workers
-    common: dict[str, Any] = {"num_workers": workers, "pin_memory": torch.cuda.is_available()}
+    common: dict[str, Any] = {"num_workers": workers, "pin_memory": pin_memory}
     if workers:
         common["persistent_workers"] = True
     if batchable:

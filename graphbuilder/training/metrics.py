@@ -85,12 +85,14 @@ class MetricTracker:
                 self._update_iou(output, _hard(target, output))
 
     def _update_iou(self, output: torch.Tensor, target: torch.Tensor) -> None:
+        # scatter_add instead of bincount / boolean indexing: no device sync per batch
         c = output.shape[1]
         pred = output.argmax(1).reshape(-1)
-        tgt = target.reshape(-1).long()
-        both = torch.bincount(tgt[pred == tgt], minlength=c)[:c]
-        area_p = torch.bincount(pred, minlength=c)[:c]
-        area_t = torch.bincount(tgt, minlength=c)[:c]
+        tgt = target.reshape(-1).long().clamp(0, c - 1)
+        zeros = torch.zeros(c, device=output.device)
+        both = zeros.scatter_add(0, tgt, (pred == tgt).float())
+        area_p = zeros.scatter_add(0, pred, torch.ones_like(pred, dtype=torch.float32))
+        area_t = zeros.scatter_add(0, tgt, torch.ones_like(tgt, dtype=torch.float32))
         union = area_p + area_t - both
         self.inter = both if self.inter is None else self.inter + both
         self.union = union if self.union is None else self.union + union

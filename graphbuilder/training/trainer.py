@@ -191,7 +191,8 @@ class Trainer:
                 amp_dtype = torch.float16
             else:
                 notes.append("fp16 needs a CUDA GPU: training in fp32")
-        loaders = self._loaders(dist)
+        self.history, self.best_metrics = [], {}
+        loaders = self._loaders(dist, pin_memory=device.type == "cuda")
         model = self.model.to(device)
         if cfg.channels_last:
             model = model.to(memory_format=torch.channels_last)
@@ -218,6 +219,7 @@ class Trainer:
                 scaler.load_state_dict(ck["scaler"])
             start_epoch, step, best = ck["epoch"] + 1, ck["step"], ck.get("best")
             self.history = list(ck.get("history", []))
+            self.best_metrics = dict(ck.get("best_metrics", {}))
             if "rng" in ck:
                 torch.set_rng_state(ck["rng"].cpu())
             if "data_rng" in ck and loaders.generator is not None:
@@ -323,6 +325,7 @@ class Trainer:
                          "schedule": schedule.state_dict(), "scaler": scaler.state_dict(),
                          "config": cfg.to_dict(), "epoch": epoch, "step": step,
                          "metrics": metrics, "best": best, "history": self.history,
+                         "best_metrics": self.best_metrics,
                          "rng": torch.get_rng_state(), "format": 1}
                 if loaders.generator is not None:
                     state["data_rng"] = loaders.generator.get_state()
@@ -358,7 +361,7 @@ class Trainer:
         yield RunEnded(reason, self.best_metrics, str(self.run_dir) if self.run_dir else None,
                        last_metrics, epochs_done, step)
 
-    def _loaders(self, dist: Any) -> Loaders:
+    def _loaders(self, dist: Any, pin_memory: bool = False) -> Loaders:
         if isinstance(self.data, tuple):
             return Loaders.from_pair(*self.data)
         bundle = self.data
@@ -367,7 +370,7 @@ class Trainer:
 
             bundle = load_data(self.config.data, seed=self.config.seed,
                                input_shape=self.input_shape)
-        return make_loaders(bundle, self.config, dist)
+        return make_loaders(bundle, self.config, dist, pin_memory=pin_memory)
 
     @torch.no_grad()
     def _validate(self, model: nn.Module, loaders: Loaders, loss_fn: nn.Module,
