@@ -153,8 +153,12 @@ def bench_overhead(repeats: int, batch: int) -> None:
     print(f"  hand-written Module   median {statistics.median(t_hand) * 1e3:8.2f} ms")
     ratio = statistics.median(ratios)
     q = statistics.quantiles(ratios, n=4)
-    print(f"  ratio compiled/hand   median {ratio:.3f} (IQR {q[0]:.3f}-{q[2]:.3f}); "
-          f"target <= 1.02: {'OK' if ratio <= 1.02 else 'MISSED'}")
+    print(f"  ratio compiled/hand   median of pair ratios {ratio:.3f} "
+          f"(IQR {q[0]:.3f}-{q[2]:.3f}), ratio of medians "
+          f"{statistics.median(t_gm) / statistics.median(t_hand):.3f}, "
+          f"ratio of minima {min(t_gm) / min(t_hand):.3f}")
+    print(f"  target <= 1.02 (median of pair ratios): {'OK' if ratio <= 1.02 else 'MISSED'}"
+          "; an IQR wider than the target means the machine is too noisy to tell")
 
 
 # -------------------------------------------------------------------- graph scaling
@@ -216,10 +220,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
-    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--batch", type=int, default=16)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    bench_overhead(repeats=15 if args.quick else 60, batch=args.batch)
+    bench_overhead(repeats=15 if args.quick else 150, batch=args.batch)
     bench_scaling((100, 500, 1000), n=2 if args.quick else 5)
 
 

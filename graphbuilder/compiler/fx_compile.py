@@ -150,8 +150,9 @@ def example_inputs(gm_or_graph: Any, batch: int = 2, device: str | torch.device 
     int64 inputs get token ids in ``[0, int_high)``; by default ``int_high`` is 10
     capped by the smallest Embedding vocabulary, so the ids are always valid.
     """
-    if isinstance(gm_or_graph, ModelGraph):
-        specs = [gm_or_graph.params(n) for n in gm_or_graph.input_nodes()]
+    if isinstance(gm_or_graph, ModelGraph):  # the compiled forward takes the live inputs
+        live = live_nodes(gm_or_graph)
+        specs = [gm_or_graph.params(n) for n in gm_or_graph.input_nodes() if n in live]
         vocab = [gm_or_graph.params(n)["num_embeddings"] for n in gm_or_graph.nodes()
                  if gm_or_graph.op(n) == "Embedding"]
     else:

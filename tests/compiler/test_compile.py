@@ -65,9 +65,12 @@ def test_multi_output_and_dangling_nodes() -> None:
     b.add("unused", "Linear", h, out_features=2)  # dangling: warned, left out of the code
     b.output("cls", b.add("head_a", "Linear", h, out_features=3))
     b.output("reg", b.add("head_b", "Linear", h, out_features=1))
-    gm = compile_graph(b.build())
+    b.input("spare", [2])  # not connected: the forward does not take it
+    graph = b.build()
+    gm = compile_graph(graph)
     out = gm(torch.randn(4, 6))
     assert isinstance(out, tuple) and [o.shape for o in out] == [(4, 3), (4, 1)]
+    assert [x.shape for x in example_inputs(graph, batch=4)] == [(4, 6)]
     assert "unused" not in dict(gm.named_modules())
     assert gm.meta["graphbuilder"]["outputs"] == ["cls", "reg"]
 
