@@ -236,4 +236,4 @@ def _size(n: int) -> str:
 def _one_line(exc: BaseException) -> str:
     text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-    return "; ".join(lines) if lines else type(exc).__name__
+    return "; ".join(lines).replace(":; ", ": ") if lines else type(exc).__name__

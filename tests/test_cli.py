@@ -114,7 +114,8 @@ def test_export_code_runs(capsys, mlp_file: Path, tmp_path: Path) -> None:
      "cannot read weights"),
     (["export", "{tmp}/mlp.json", "--onnx", "{tmp}/m.onnx", "--weights", "{tmp}/other.pt"],
      "do not fit this design"),
-    (["export", "{tmp}/broken.json", "--onnx", "{tmp}/m.onnx"], "the graph has errors"),
+    (["export", "{tmp}/broken.json", "--onnx", "{tmp}/m.onnx"],
+     "the graph has errors: fc: Linear acts on the last axis only"),
     (["export", "{tmp}/mlp.json", "--code", "{tmp}/m.py", "--weights", "{tmp}/other.pt"],
      "--weights only applies"),
 ])

@@ -167,12 +167,24 @@ def _attempt(gm: fx.GraphModule, tmp: Path, exporter: str, inputs: list[str],
             torch.onnx.export(gm, example, str(tmp), **kwargs)
         except Exception as exc:
             raise ExportError(_first_line(exc)) from exc
-        report = OnnxReport(tmp, inputs, outputs, exporter, opset, verified=False)
+        report = OnnxReport(tmp, inputs, outputs, exporter, _opset_of(tmp, opset),
+                            verified=False)
         if verify:
             report.max_abs_diff, report.tolerance = verify_onnx(
                 gm, tmp, batch=batch + 1, rtol=rtol, atol=atol, seed=seed + 1)
             report.verified = True
     return report
+
+
+def _opset_of(path: Path, asked: int | None) -> int | None:
+    """The default-domain opset the file declares (what a runtime must support)."""
+    import onnx
+
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception:  # the checker reports unreadable files; this is only for display
+        return asked
+    return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), asked)
 
 
 def _batched_outputs(gm: fx.GraphModule, example: tuple[torch.Tensor, ...]) -> list[bool]:

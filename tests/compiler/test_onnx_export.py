@@ -85,6 +85,7 @@ def test_export_matches_pytorch(name: str, tmp_path: Path) -> None:
     path = tmp_path / f"{name}.onnx"
     report = export_onnx(graph, path, exporter="torchscript")
     assert report.verified and report.exporter == "torchscript"
+    assert isinstance(report.opset, int) and report.opset >= 17
     assert report.max_abs_diff is not None and report.max_abs_diff <= report.tolerance
     assert report.input_names == graph.input_nodes()
     assert report.output_names == graph.output_nodes()
