@@ -197,7 +197,7 @@ def best_of(fn: Callable[[], object], n: int, before: Callable[[], None] = lambd
 
 
 def bench_scaling(sizes: tuple[int, ...], n: int) -> None:
-    clear = shapes._CACHE.data.clear
+    clear = shapes._CACHE.clear
     print(f"\nGraph size scaling (best of {n}; ms)")
     print(f"  {'nodes':>6}  {'infer cold':>10}  {'infer cold,distinct':>19}  {'infer warm':>10}"
           f"  {'compile':>8}  {'compile distinct':>16}")

@@ -12,6 +12,7 @@ caused it. Nodes downstream of a failure get no shape and no extra message.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,21 +89,32 @@ class ShapeReport:
 
 
 class _Cache:
-    """Bounded LRU of per-node results keyed by op, parameters and input signature."""
+    """Bounded LRU of per-node results keyed by op, parameters and input signature.
+
+    Locked: the editor infers shapes on the GUI thread while a training worker may
+    compile (and so infer) at the same time.
+    """
 
     def __init__(self) -> None:
         self.data: OrderedDict[tuple, NodeInfo] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, key: tuple) -> NodeInfo | None:
-        hit = self.data.get(key)
-        if hit is not None:
-            self.data.move_to_end(key)
-        return hit
+        with self._lock:
+            hit = self.data.get(key)
+            if hit is not None:
+                self.data.move_to_end(key)
+            return hit
 
     def put(self, key: tuple, info: NodeInfo) -> None:
-        self.data[key] = info
-        if len(self.data) > _CACHE_LIMIT:
-            self.data.popitem(last=False)
+        with self._lock:
+            self.data[key] = info
+            if len(self.data) > _CACHE_LIMIT:
+                self.data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.data.clear()
 
 
 _CACHE = _Cache()
