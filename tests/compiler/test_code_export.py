@@ -96,6 +96,18 @@ def test_code_reads_like_handwritten_torch() -> None:
     compile(source, "mlp.py", "exec")
 
 
+def test_user_text_cannot_break_the_file() -> None:
+    import warnings
+
+    b = NetBuilder('odd "name" \\ """', 'C:\\new\\data """ end"')
+    b.output("y", b.add("act", "ReLU", b.input("x", [3])))
+    source = generate_code(b.build())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no invalid-escape warnings either
+        compile(source, "odd.py", "exec")
+    assert "C:\\\\new\\\\data" in source
+
+
 def test_class_name_avoids_imported_names() -> None:
     b = NetBuilder("F")
     b.output("y", b.add("act", "ReLU", b.input("x", [3])))
