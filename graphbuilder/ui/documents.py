@@ -109,8 +109,10 @@ class DocumentMixin:
         if not self.maybe_save():
             return
         dialog = TemplateBrowser(self.theme, self)
-        if dialog.exec() and dialog.chosen:
-            self.open_template(dialog.chosen)
+        chosen = dialog.chosen if dialog.exec() else None
+        dialog.deleteLater()  # Qt deletes it; a direct (Python) delete upsets PySide
+        if chosen:
+            self.open_template(chosen)
 
     def open_dialog(self: MainWindow) -> None:
         if not self.maybe_save():

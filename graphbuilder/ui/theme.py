@@ -91,9 +91,10 @@ def ui_font(size: float = 9.5, bold: bool = False, mono: bool = False) -> QFont:
 
 def apply_theme(app: QApplication, theme: Theme) -> None:
     """Fusion style with a palette built from the theme (looks the same on every OS)."""
-    style = QStyleFactory.create("Fusion")
-    if style is not None:
-        app.setStyle(style)
+    # set by name, once: Qt then owns the style (a Python-made QStyle replaced later
+    # would be freed twice)
+    if app.style().name().lower() != "fusion" and "Fusion" in QStyleFactory.keys():
+        app.setStyle("Fusion")
     pal = QPalette()
     roles = {
         QPalette.ColorRole.Window: theme.window,

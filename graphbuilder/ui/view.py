@@ -156,6 +156,13 @@ class EditorView(QGraphicsView):
         if self.minimap is not None:
             self.minimap.place()
 
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        # QWidget.scroll() drags child widgets along: put the overlays back in place
+        super().scrollContentsBy(dx, dy)
+        self._place_banner()
+        if self.minimap is not None:
+            self.minimap.place()
+
     def set_minimap(self, on: bool) -> None:
         if on and self.minimap is None:
             from graphbuilder.ui.minimap import Minimap

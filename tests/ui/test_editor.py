@@ -238,5 +238,8 @@ def test_arrow_keys_nudge_selection_and_minimap_follows(window, qtbot) -> None: 
     assert w.graph.pos("stage1.conv") == (x, y)
     w.actions_["minimap"].setChecked(True)
     assert w.view.minimap is not None and w.view.minimap.isVisible()
+    w.view.centerOn(w.scene.nodes["y"])  # scrolling must not carry the overlay away
+    vp = w.view.viewport().rect()
+    assert vp.contains(w.view.minimap.geometry())
     w.actions_["minimap"].setChecked(False)
     assert not w.view.minimap.isVisible()
