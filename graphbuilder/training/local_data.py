@@ -32,8 +32,9 @@ def load_local(cfg: DataConfig, seed: int, input_shape: tuple[int, ...] | None) 
     kind, _, raw = cfg.dataset.partition(":")
     kind = kind.strip().lower()
     path = Path(raw.strip()).expanduser()
-    if not raw.strip():
-        raise DataError(f"data.dataset: '{kind}:' needs a path after the colon")
+    if not raw.strip() or raw.strip() == "PATH":
+        raise DataError(f"data.dataset: '{kind}:' needs the path of your data after the colon "
+                        f"(e.g. --data /my/images, or data.dataset '{kind}:/my/images')")
     if kind == "csv":
         return load_csv(path, cfg, seed)
     if kind == "imagefolder":
