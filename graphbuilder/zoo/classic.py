@@ -109,7 +109,7 @@ def autoencoder(in_channels: int = 3, size: int = 32, latent: int = 32) -> Model
         description=(f"Encoder (two strided convs) squeezes a {in_channels}x{size}x{size} "
                      f"image into {latent} numbers; the decoder (transposed convs) rebuilds "
                      "it. Trained to reproduce its input (MSE); outputs are in [0, 1]."),
-        # the target is the input itself: the trainer must feed (x, x) pairs
-        training=run_config("shapes", epochs=20, loss="mse", metrics=["mse"], lr=1e-3),
-        target="input",
+        # task "reconstruction": the trainer uses each image as its own target
+        training=run_config("shapes", epochs=20, loss="mse", metrics=["mse"], lr=1e-3,
+                            task="reconstruction"),
     )

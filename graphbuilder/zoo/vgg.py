@@ -40,7 +40,7 @@ def _classifier(b: NetBuilder, h: str, hidden: int, num_classes: int,
                 h = b.add(str(i), "Dropout", h, p=0.5)
                 i += 1
         h = b.add(str(i), "Linear", h, out_features=num_classes)
-    group_nodes(b, "classifier_group", "Classifier", before)
+    group_nodes(b, "classifier", "Classifier", before)
     return h
 
 
