@@ -12,7 +12,7 @@ def test_settings_edit_is_undoable_and_follows_the_document(host: Any) -> None:
     panel = host.training_panel
     form, graph, stack = panel.form, host.graph, host.undo_stack
     lr = form.widgets["optimizer.lr"]
-    assert isinstance(lr, SciEdit) and lr.text() == "0.01"
+    assert isinstance(lr, SciEdit) and lr.text() == "1e-2"
     lr.setText("3e-3")
     lr.editingFinished.emit()
     assert graph.training["optimizer"]["lr"] == 3e-3
@@ -24,7 +24,7 @@ def test_settings_edit_is_undoable_and_follows_the_document(host: Any) -> None:
     stack.undo()
     assert graph.training["epochs"] == 3 and epochs.value() == 3
     stack.undo()
-    assert graph.training["optimizer"]["lr"] == 0.01 and lr.text() == "0.01"
+    assert graph.training["optimizer"]["lr"] == 0.01 and lr.text() == "1e-2"
     stack.redo()
     assert lr.text() == "3e-3"
 

@@ -8,6 +8,8 @@ to the plots that led up to it. The traceback, when there is one, is one click a
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
 TITLES = {"nan": "The loss became NaN", "oom": "Out of memory", "data": "Data problem",
@@ -46,12 +48,12 @@ class ErrorBanner(QFrame):
 
     def show_error(self, kind: str, message: str, details: str = "", kept: str = "") -> None:
         self.kind, self.message, self.details = kind, message, details
-        parts = [f"<b>{TITLES.get(kind, 'Error')}</b> — {message}"]
+        parts = [f"<b>{TITLES.get(kind, 'Error')}</b> — {html.escape(message, quote=False)}"]
         hint = hint_for(kind, message)
         if hint:
             parts.append(hint)
         if kept:
-            parts.append(f"The last good checkpoint is kept: <code>{kept}</code>")
+            parts.append(f"The last good checkpoint is kept: <code>{html.escape(kept)}</code>")
         self.label.setText("<br>".join(parts))
         self.details_button.setVisible(bool(details))
         self.show()

@@ -48,6 +48,7 @@ class RunControls(QWidget):
         self.progress.setTextVisible(True)
         self.progress.setMinimumWidth(260)
         self.speed = QLabel()
+        self.speed.setMinimumWidth(230)  # no re-layout of the bar as the text changes
         self.state = QLabel("Ready")
         self.state.setMinimumWidth(120)
         lay = QHBoxLayout(self)

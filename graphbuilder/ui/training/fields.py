@@ -141,7 +141,7 @@ def fmt_sci(v: float | None) -> str:
         return ""
     if v == 0:
         return "0"
-    if abs(v) < 1e-2 or abs(v) >= 1e5:
+    if abs(v) < 0.1 or abs(v) >= 1e5:
         mant, exp = f"{v:.2e}".split("e")
         mant = mant.rstrip("0").rstrip(".")
         return f"{mant}e{int(exp)}"

@@ -34,6 +34,7 @@ from graphbuilder.ui.training.hover import HoverReadout
 from graphbuilder.ui.training.jobs import SweepDone, SweepPoint, SweepSummary, WeightsCheck
 
 RULES = {"valley": "valley", "steepest": "steepest slope", "min_loss_div10": "min loss / 10"}
+LABEL_POS = {"valley": 0.92, "steepest": 0.74, "min_loss_div10": 0.56}
 RULE_COLORS = {"valley": style.SUGGEST, "steepest": style.METRIC, "min_loss_div10": style.VAL}
 
 
@@ -68,6 +69,8 @@ class LRView(QWidget):
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop_requested)
         self.choice = QComboBox()
+        self.choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.choice.setMinimumContentsLength(22)
         self.apply_button = QPushButton("Apply to optimizer")
         self.apply_button.setEnabled(False)
         self.apply_button.clicked.connect(self._apply)
@@ -215,6 +218,11 @@ class LRView(QWidget):
             pts = [lr for lr, loss in zip(result.lrs, result.losses, strict=True)
                    if math.isfinite(loss)]
             self.centred.setData(pts, result.smoothed)
+            # frame the informative part: from the lowest loss up to 1.6x the starting loss
+            # (the divergent tail can be orders of magnitude higher)
+            finite = [v for v in result.losses if math.isfinite(v)]
+            lo, hi = min(finite), max(result.smoothed[0] * 1.6, min(result.smoothed) * 1.3)
+            self.range_plot.setYRange(lo - 0.05 * (hi - lo), min(hi, max(finite)), padding=0.02)
         self._clear_markers()
         self.choice.clear()
         for key, lr in result.suggestions.items():
@@ -225,7 +233,7 @@ class LRView(QWidget):
                                    pen=style.pen(color, 2.0 if key == "valley" else 1.2,
                                                  dash=key != "valley"),
                                    label=f"{RULES.get(key, key)}\n{fmt_sci(lr)}",
-                                   labelOpts={"position": 0.85 if key == "valley" else 0.6,
+                                   labelOpts={"position": LABEL_POS.get(key, 0.5),
                                               "color": color, "fill": style.faded("#FFFFFF", 0)})
             self.range_plot.addItem(line)
             self.markers.append(line)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import statistics
+import sys
 import time
 from functools import partial
 from pathlib import Path
@@ -46,6 +47,7 @@ from graphbuilder.ui.training.settings_form import SettingsForm
 from graphbuilder.ui.training.undo_adapter import push_command
 from graphbuilder.ui.training.worker import EventWorker, TrainingJob
 
+SWITCH_INTERVAL_S = 0.001
 LOCK_REASON = "training is running: stop it to edit the design"
 
 
@@ -174,18 +176,24 @@ class TrainingPanel(QWidget):
         cfg = self._validated(config, graph)
         if cfg is None:
             return False
+        fresh = run_dir is None
         if run_dir is None:
             run_dir = self.store.new_run_dir(graph.name, config)
-            design = graph.copy()
-            design.training = config
-            (run_dir / "design.json").write_text(dumps_graph(design))
-            write_ui(run_dir, label=run_dir.name, design=graph.name, config=config,
-                     started=time.time())
-        write_ui(run_dir, status="running", message="")
+        design = graph.copy()
+        design.training = config
+        label = f"{graph.name} {time.strftime('%m-%d %H:%M:%S')}"
+
+        def prepare() -> None:  # in the worker thread: file writes (fsync) off the GUI
+            if fresh:
+                (run_dir / "design.json").write_text(dumps_graph(design))
+                write_ui(run_dir, label=label, design=graph.name, config=config,
+                         started=time.time())
+            write_ui(run_dir, status="running", message="")
+
         self.run_dir, self.final, self.last_checkpoint = run_dir, None, ""
         self.banner.hide()
         self.plots.reset(caption=f"Run {run_dir.name}")
-        self.job = TrainingJob(graph, config, run_dir, resume_from)
+        self.job = TrainingJob(graph, config, run_dir, resume_from, prepare=prepare)
         self._launch("train", self.job, LOCK_REASON)
         self.tabs.setCurrentWidget(self.plots)
         return True
@@ -222,6 +230,11 @@ class TrainingPanel(QWidget):
                                      "eval": "Evaluating…"}[mode])
         self.lr_view.set_busy(True)
         self._locked = bool(lock_reason)
+        # The worker runs Python (the training loop) and holds the GIL most of the time;
+        # each Qt -> Python call the GUI makes while painting waits up to the switch
+        # interval (5 ms by default) for it. A short interval keeps the GUI responsive.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.busy_changed.emit(True)
         self.worker.start()
         self.tick.start()
@@ -343,11 +356,12 @@ class TrainingPanel(QWidget):
         self._rates = []
         self._step, self._epoch = ev.start_epoch * ev.steps_per_epoch, ev.start_epoch
         self.controls.reset(ev.total_steps, ev.epochs, self._step)
+        self.plots.set_step_range(self._step, ev.total_steps)
         self.controls.state.setText("Training")
         notes = "; ".join(ev.notes)
         self.message(f"Training on {ev.device_name}: {ev.train_samples} samples, "
                      f"{ev.num_params:,} parameters" + (f" ({notes})" if notes else ""))
-        self.runs.refresh()
+        self.runs.mark_dirty()
 
     def _update_progress(self) -> None:
         if hasattr(self, "_step"):
@@ -363,6 +377,7 @@ class TrainingPanel(QWidget):
         if self.worker is not None:
             self.worker.deleteLater()
         self.worker, self.job, self.mode = None, None, "idle"
+        sys.setswitchinterval(self._switch_interval)
         if self._locked:
             self.window.set_editing_locked(False, "")
         self.form.setEnabled(True)
@@ -384,7 +399,7 @@ class TrainingPanel(QWidget):
 
     def _finish_run(self, final: Any) -> None:
         self._update_progress()
-        self.plots.redraw()
+        self.plots.redraw(force=True)
         if not isinstance(final, (RunEnded, RunFailed)):
             final = RunFailed("the run ended without a final event", "crash")
         if isinstance(final, RunFailed):
@@ -403,7 +418,7 @@ class TrainingPanel(QWidget):
         if self.run_dir is not None and self.run_dir.exists():
             write_ui(self.run_dir, status=status,
                      message=final.message if isinstance(final, RunFailed) else "")
-        self.runs.refresh()
+        self.runs.mark_dirty()
         self.run_finished.emit(final)
 
     # ------------------------------------------------------------------ misc

@@ -29,7 +29,9 @@ from graphbuilder.ui.training import style
 from graphbuilder.ui.training.history import RunHistory
 from graphbuilder.ui.training.hover import HoverReadout
 
-REDRAW_HZ = 10
+REDRAW_HZ = 10  # at most; slower when painting is expensive (see PAINT_BUDGET)
+PAINT_BUDGET = 0.1  # painting may use at most this fraction of the GUI thread's time
+SLOWEST_REDRAW_MS = 2000
 
 
 def _curve(plot: pg.PlotWidget, name: str, color: str, width: float = 1.8, alpha: int = 255,
@@ -51,11 +53,13 @@ class LivePlots(QWidget):
         self.theme = theme
         self.history = RunHistory()
         self._drawn = -1
+        self._drawn_steps = self._drawn_epochs = -1
         self.redraws = 0
         self.loss_plot = style.make_plot("Training loss", "step", "loss", theme)
-        self.lr_plot = style.make_plot("Learning rate", "step", "lr", theme)
+        self.lr_plot = style.make_plot("Learning rate", "step", "lr", theme, legend=None)
         self.epoch_plot = style.make_plot("Loss per epoch", "epoch", "loss", theme)
-        self.metric_plot = style.make_plot("Metrics per epoch", "epoch", "value", theme)
+        self.metric_plot = style.make_plot("Metrics per epoch", "epoch", "value", theme,
+                                           legend="bottom")
         self.raw = _curve(self.loss_plot, "raw", style.TRAIN, 1.0, 70)
         self.smooth = _curve(self.loss_plot, "smoothed", style.TRAIN, 2.0)
         self.lr = _curve(self.lr_plot, "lr", style.LR, 2.0)
@@ -95,7 +99,7 @@ class LivePlots(QWidget):
         lay.addWidget(self.plot_area, 1)
         self.timer = QTimer(self)
         self.timer.setInterval(1000 // REDRAW_HZ)
-        self.timer.timeout.connect(self.redraw)
+        self.timer.timeout.connect(self._tick)
         self.timer.start()
 
     # ------------------------------------------------------------------ data
@@ -106,22 +110,48 @@ class LivePlots(QWidget):
             self.metric_plot.removeItem(c)
         self.metric_curves.clear()
         self.caption.setText(caption)
-        self._drawn = -1
+        self.set_step_range(0, None)
+        self.redraw(force=True)
+
+    def _tick(self) -> None:
+        """Redraw, then pick the next interval so painting stays within PAINT_BUDGET."""
+        plots = (self.loss_plot, self.lr_plot, self.epoch_plot, self.metric_plot)
+        spent = sum(p.paint_s for p in plots)
+        for p in plots:
+            p.paint_s = 0.0
+        self.paint_ms = 0.7 * getattr(self, "paint_ms", 0.0) + 0.3 * spent * 1000
+        interval = int(min(max(1000 / REDRAW_HZ, self.paint_ms / PAINT_BUDGET),
+                           SLOWEST_REDRAW_MS))
+        if abs(interval - self.timer.interval()) > 20:
+            self.timer.setInterval(interval)
         self.redraw()
 
-    def redraw(self) -> None:
-        """Push the buffers into the curves if anything arrived since the last redraw."""
+    def redraw(self, force: bool = False) -> None:
+        """Push the buffers into the curves if anything arrived since the last redraw.
+
+        Only what changed is touched (epoch curves once per epoch) and nothing while
+        the plots are hidden: every ``setData`` costs a repaint, and on a CPU run the
+        GUI thread competes with training for the GIL and the cores.
+        """
         h = self.history
-        if h.version == self._drawn:
+        if not force and (h.version == self._drawn or not self.isVisible()):
             return
         self._drawn = h.version
         self.redraws += 1
-        steps = h.step.view()
-        self.raw.setData(steps, h.loss.view())
-        self.smooth.setData(steps, h.smooth.view())
-        self.lr.setData(steps, h.lr.view())
-        if not self.log_lr.isChecked():
-            style.fit_flat_y(self.lr_plot, h.lr.view())
+        if len(h) != self._drawn_steps or force:
+            self._drawn_steps = len(h)
+            steps = h.step.view()
+            self.raw.setData(steps, h.loss.view())
+            self.smooth.setData(steps, h.smooth.view())
+            self.lr.setData(steps, h.lr.view())
+            if not self.log_lr.isChecked():
+                style.fit_flat_y(self.lr_plot, h.lr.view())
+        if len(h.epochs) != self._drawn_epochs or force:
+            self._drawn_epochs = len(h.epochs)
+            self._redraw_epochs()
+
+    def _redraw_epochs(self) -> None:
+        h = self.history
         self.train_epoch.setData(*h.epoch_series("loss"))
         self.val_epoch.setData(*h.epoch_series("val_loss"))
         for i, key in enumerate(h.metric_keys()):
@@ -134,6 +164,24 @@ class LivePlots(QWidget):
                 self.metric_curves[key] = curve
             curve.setData(*h.epoch_series(key))
 
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self.redraw(force=True)
+
+    def set_step_range(self, first: int, last: int | None) -> None:
+        """Fix the step axis to the run's length (None: follow the data).
+
+        Besides showing how far the run has got, a fixed x range keeps the axes from
+        being re-laid-out on every redraw, which was a third of the redraw cost.
+        """
+        for p in (self.loss_plot, self.lr_plot):
+            vb = p.getPlotItem().getViewBox()
+            if last is None or last <= first:
+                vb.enableAutoRange(axis="x", enable=True)
+            else:
+                vb.enableAutoRange(axis="x", enable=False)
+                vb.setXRange(first, last, padding=0.01)
+
     def set_log_loss(self, on: bool) -> None:
         for c in (self.raw, self.smooth, self.train_epoch, self.val_epoch):
             c.setLogMode(False, on)
@@ -141,8 +189,7 @@ class LivePlots(QWidget):
     def set_log_lr(self, on: bool) -> None:
         self.lr.setLogMode(False, on)
         self.lr_plot.getPlotItem().getViewBox().enableAutoRange(axis="y", enable=True)
-        self._drawn = -1
-        self.redraw()
+        self.redraw(force=True)
 
     def set_theme(self, theme: Any) -> None:
         self.theme = theme
@@ -166,7 +213,7 @@ class LivePlots(QWidget):
                                                   "PNG image (*.png)")
         if not path:
             return None
-        self.redraw()
+        self.redraw(force=True)
         ok = self.plot_area.grab().save(path, "PNG")
         self.exported.emit(f"Plots saved to {path}" if ok else f"Could not write {path}")
         return path if ok else None

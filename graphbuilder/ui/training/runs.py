@@ -161,7 +161,19 @@ class RunsView(QWidget):
         lay.addWidget(split, 1)
         self._selection()
 
+    def mark_dirty(self) -> None:
+        """Refresh now if visible, else when next shown (no file reads mid-run)."""
+        self._dirty = True
+        if self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if getattr(self, "_dirty", False):
+            self.refresh()
+
     def refresh(self) -> None:
+        self._dirty = False
         checked = set(self.checked()) or None
         self.tree.blockSignals(True)
         self.tree.clear()
@@ -180,6 +192,7 @@ class RunsView(QWidget):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             on = (i < 3) if checked is None else key in checked
             item.setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+            item.setToolTip(0, key)
             if info.message:
                 item.setToolTip(1, info.message)
             self.tree.addTopLevelItem(item)

@@ -101,7 +101,7 @@ class SettingsForm(QScrollArea):
         self.found = QLabel(f"Found: {device_info('auto')}")
         self.found.setWordWrap(True)
         forms["Hardware"].addRow(self.found)
-        self.preview = style.make_plot("LR schedule preview", "step", "lr", theme)
+        self.preview = style.make_plot("LR schedule preview", "step", "lr", theme, legend=None)
         self.preview.setMinimumHeight(170)
         self.preview_curve = self.preview.plot([], [], name="lr", pen=style.pen(style.LR, 2))
         self.preview_hover = HoverReadout(self.preview, "step", theme)

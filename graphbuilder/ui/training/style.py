@@ -50,9 +50,37 @@ def theme_colors(theme: Any) -> dict[str, str]:
             "border": theme.node_border}
 
 
-def make_plot(title: str, x_label: str, y_label: str, theme: Any = None) -> pg.PlotWidget:
-    """A PlotWidget with our look: themed background, light grid, small fonts, legend."""
-    w = pg.PlotWidget()
+class IntAxis(pg.AxisItem):
+    """An axis with ticks on whole numbers only (epochs: no "2.5")."""
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802,N803
+        out = []
+        for spacing, ticks in super().tickValues(minVal, maxVal, size):
+            if spacing >= 1:
+                out.append((spacing, [t for t in ticks if float(t).is_integer()]))
+        return out or [(1.0, [float(v) for v in range(int(minVal), int(maxVal) + 1)][:12])]
+
+
+class Plot(pg.PlotWidget):
+    """A PlotWidget that adds up the time spent painting it (``paint_s``), so the live
+    plots can slow their redraw rate down on a machine where painting is expensive."""
+
+    paint_s = 0.0
+
+    def paintEvent(self, ev: Any) -> None:  # noqa: N802 - Qt API
+        import time
+
+        t = time.perf_counter()
+        super().paintEvent(ev)
+        self.paint_s += time.perf_counter() - t
+
+
+def make_plot(title: str, x_label: str, y_label: str, theme: Any = None,
+              legend: str | None = "top") -> pg.PlotWidget:
+    """A PlotWidget with our look: themed background, light grid, small fonts, legend
+    (``legend``: "top" / "bottom" right corner, or None for single-curve plots)."""
+    axes = {"bottom": IntAxis("bottom")} if x_label == "epoch" else None
+    w = Plot(axisItems=axes)
     w.setMinimumSize(220, 150)
     style_plot(w, theme)
     item = w.getPlotItem()
@@ -61,7 +89,11 @@ def make_plot(title: str, x_label: str, y_label: str, theme: Any = None) -> pg.P
     item.setLabel("left", y_label)
     item.showGrid(x=True, y=True, alpha=0.25)
     item.setMenuEnabled(False)
-    item.addLegend(offset=(-8, 8), labelTextSize="8pt")
+    # a fixed width: tick labels changing width ("0.5" -> "0.55") would otherwise
+    # re-layout and repaint the whole plot on every redraw
+    item.getAxis("left").setWidth(54)
+    if legend:
+        item.addLegend(offset=(-8, 8 if legend == "top" else -8), labelTextSize="8pt")
     return w
 
 
@@ -79,6 +111,9 @@ def style_plot(w: pg.PlotWidget, theme: Any) -> None:
         axis.setTickFont(font)
         axis.label.setDefaultTextColor(QColor(c["subtext"]))
         axis.enableAutoSIPrefix(False)
+        # major ticks only: every grid line is re-rasterised on each repaint, and the
+        # minor ones doubled the cost of a live redraw
+        axis.setStyle(maxTickLevel=0)
     title = item.titleLabel
     title.setAttr("color", c["text"])
     title.setAttr("size", "9.5pt")

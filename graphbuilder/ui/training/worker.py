@@ -93,12 +93,14 @@ class TrainingJob:
     """A run of ``graph`` (a private copy) with ``config``; call it to get its events."""
 
     def __init__(self, graph: ModelGraph, config: dict[str, Any], run_dir: str | Path | None,
-                 resume_from: str | Path | None = None, step_events: bool = True) -> None:
+                 resume_from: str | Path | None = None, step_events: bool = True,
+                 prepare: Callable[[], None] | None = None) -> None:
         self.graph = graph.copy()
         self.config = config
         self.run_dir = run_dir
         self.resume_from = resume_from
         self.step_events = step_events
+        self.prepare = prepare  # run first, in the thread (writing files off the GUI)
         self.trainer: Any = None
         self._lock = threading.Lock()
         self._paused = False
@@ -112,6 +114,8 @@ class TrainingJob:
             yield RunEnded("stopped", {}, run_dir)
             return
         try:
+            if self.prepare is not None:
+                self.prepare()
             trainer = trainer_for_graph(self.graph, self.config, run_dir=self.run_dir,
                                         resume_from=self.resume_from,
                                         step_events=self.step_events)

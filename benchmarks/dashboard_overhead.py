@@ -1,0 +1,196 @@
+"""Dashboard overhead: training throughput with the dashboard attached vs headless, and
+how responsive the GUI event loop stays while a CPU run is active.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/dashboard_overhead.py [--quick]
+
+Throughput is the engine's own measure: samples trained per second of epoch time
+(``EpochEnd.metrics["time_s"]``), so both modes are timed identically. Headless = the
+same Trainer iterated by a plain loop that drops the events. Dashboard = the real
+TrainingPanel (worker thread, batched signals, 10 Hz plot redraw, progress bar) in a
+window. Modes alternate and the median is reported, because the machine is shared.
+
+Latency: a 10 ms repeating QTimer records how late each tick fires while the run is
+active (max and p95); the same is measured with the app idle for reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer  # noqa: E402
+from PySide6.QtGui import QUndoStack  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMainWindow  # noqa: E402
+
+from graphbuilder.core.builder import NetBuilder  # noqa: E402
+from graphbuilder.core.graph import ModelGraph  # noqa: E402
+from graphbuilder.training.events import EpochEnd, RunStarted  # noqa: E402
+from graphbuilder.training.trainer import trainer_for_graph  # noqa: E402
+
+
+def mlp(hidden: int) -> ModelGraph:
+    b = NetBuilder("bench_mlp")
+    h = b.input("x", [2])
+    for i in range(3):
+        h = b.add(f"act{i}", "ReLU", b.add(f"fc{i}", "Linear", h, out_features=hidden))
+    b.output("y", b.add("head", "Linear", h, out_features=2))
+    return b.build()
+
+
+def cnn() -> ModelGraph:
+    from graphbuilder.zoo.catalog import load_template
+
+    return load_template("simple_cnn")
+
+
+CASES = {
+    # step-bound: ~1 ms steps, the worst case for per-step overhead
+    "mlp": (lambda: mlp(256), {"data": {"dataset": "spirals", "size": 6000, "batch_size": 32,
+                                        "val_fraction": 0.1}, "epochs": 3}),
+    # compute-bound: the default design on the built-in image set
+    "cnn": (cnn, {"data": {"dataset": "shapes", "size": 1600, "batch_size": 32,
+                           "val_fraction": 0.2}, "epochs": 2}),
+}
+
+
+def throughput(epochs: list[dict[str, float]], samples_per_epoch: int) -> float:
+    return samples_per_epoch * len(epochs) / sum(e["time_s"] for e in epochs)
+
+
+def headless(graph: ModelGraph, config: dict) -> float:
+    trainer = trainer_for_graph(graph, config)
+    epochs, n = [], 0
+    for ev in trainer.run():
+        if isinstance(ev, RunStarted):
+            n = ev.train_samples
+        elif isinstance(ev, EpochEnd):
+            epochs.append(ev.metrics)
+    return throughput(epochs, n)
+
+
+class Host(QMainWindow):
+    def __init__(self, graph: ModelGraph) -> None:
+        super().__init__()
+        self.graph = graph
+        self.undo_stack = QUndoStack(self)
+        self.menus = {"Run": self.menuBar().addMenu("Run")}
+
+    def set_editing_locked(self, locked: bool, reason: str = "") -> None:
+        pass
+
+
+class LatencyProbe:
+    """A 10 ms QTimer; ``late`` collects how many ms after its due time each tick ran."""
+
+    def __init__(self, interval_ms: int = 10) -> None:
+        self.interval = interval_ms
+        self.late: list[float] = []
+        self.clock = QElapsedTimer()
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self.late.clear()
+        self.clock.start()
+        self.last = self.clock.nsecsElapsed()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _tick(self) -> None:
+        now = self.clock.nsecsElapsed()
+        self.late.append(max(0.0, (now - self.last) / 1e6 - self.interval))
+        self.last = now
+
+    def stats(self) -> tuple[float, float]:
+        xs = sorted(self.late) or [0.0]
+        return max(xs), xs[min(len(xs) - 1, int(0.95 * len(xs)))]
+
+
+def dashboard(app: QApplication, graph: ModelGraph, config: dict, runs_root: Path,
+              probe: LatencyProbe) -> tuple[float, tuple[float, float]]:
+    from graphbuilder.ui.training import install_training_ui
+
+    graph = graph.copy()
+    graph.training = config
+    win = Host(graph)
+    panel = install_training_ui(win, runs_root=runs_root)
+    win.resize(1400, 900)
+    win.show()
+    app.processEvents()
+    done: list[Any] = []
+    panel.run_finished.connect(done.append)
+    probe.start()
+    panel.start()
+    while not done:
+        app.processEvents()
+        time.sleep(0.001)  # as an idle event loop would wait
+    probe.stop()
+    epochs = panel.plots.history.epochs
+    n = int(config["data"]["size"] * (1 - config["data"]["val_fraction"]))
+    result = throughput(epochs, n), probe.stats()
+    panel.shutdown()
+    win.close()
+    win.deleteLater()
+    app.processEvents()
+    return result
+
+
+def idle_latency(app: QApplication, probe: LatencyProbe, seconds: float = 1.0) -> tuple:
+    probe.start()
+    t = time.monotonic()
+    while time.monotonic() - t < seconds:
+        app.processEvents()
+        time.sleep(0.001)
+    probe.stop()
+    return probe.stats()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--cases", default="mlp,cnn")
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    app = QApplication.instance() or QApplication([])
+    probe = LatencyProbe()
+    runs_root = Path(tempfile.mkdtemp(prefix="gb-bench-runs-"))
+    imax, ip95 = idle_latency(app, probe)
+    print(f"torch threads {torch.get_num_threads()}, cpus {os.cpu_count()}; "
+          f"idle event-loop lateness: max {imax:.1f} ms, p95 {ip95:.1f} ms")
+    for name in args.cases.split(","):
+        make, config = CASES[name]
+        graph = make()
+        headless(graph, {**config, "epochs": 1})  # warm-up: compile, data, allocator
+        h, d, lat = [], [], []
+        for _ in range(args.repeats):
+            h.append(headless(graph, config))
+            tput, stats = dashboard(app, graph, config, runs_root, probe)
+            d.append(tput)
+            lat.append(stats)
+        hm, dm = statistics.median(h), statistics.median(d)
+        lmax = max(x[0] for x in lat)
+        lp95 = statistics.median(x[1] for x in lat)
+        print(f"[{name}] headless {hm:,.0f} samples/s  dashboard {dm:,.0f} samples/s  "
+              f"ratio {dm / hm:.3f}  (runs: headless {[round(x) for x in h]}, "
+              f"dashboard {[round(x) for x in d]})")
+        print(f"[{name}] GUI event-loop lateness during the run: max {lmax:.1f} ms, "
+              f"p95 {lp95:.1f} ms (10 ms timer)")
+
+
+if __name__ == "__main__":
+    main()
