@@ -137,9 +137,9 @@ def load_source(source: str) -> Any:
 
 # ---------------------------------------------------------------------------- commands
 def cmd_info(args: argparse.Namespace) -> int:
+    graph = load_source(args.source)  # before importing torch: bad paths fail fast
     from graphbuilder.compiler.shapes import infer_shapes
 
-    graph = load_source(args.source)
     report = infer_shapes(graph)
     outputs = {o: (list(report.nodes[o].feature_shape)
                    if o in report.nodes and report.nodes[o].shape is not None else None)
@@ -167,9 +167,9 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    graph = load_source(args.source)
     from graphbuilder.compiler.fx_compile import compile_graph
 
-    graph = load_source(args.source)
     if args.code:
         from graphbuilder.compiler.code_export import export_code
 
