@@ -163,7 +163,7 @@ def _merge(base: dict, extra: dict) -> dict:
 def prepare(args: argparse.Namespace) -> tuple[Any, Any, Any, tuple[int, ...] | None]:
     """Graph, validated RunConfig, loaded DataBundle, model input shape."""
     from graphbuilder.training.config import RunConfig
-    from graphbuilder.training.datasets import load_data
+    from graphbuilder.training.datasets import apply_suggestions, load_data
 
     graph = load_model_graph(args.model)
     doc = build_config(args, graph)
@@ -171,9 +171,8 @@ def prepare(args: argparse.Namespace) -> tuple[Any, Any, Any, tuple[int, ...] | 
     inputs = graph.input_nodes()
     shape = tuple(graph.params(inputs[0]).get("shape") or ()) if len(inputs) == 1 else None
     bundle = load_data(cfg.data, seed=cfg.seed, input_shape=shape)
-    fill = {k: v for k, v in bundle.suggested.items() if k not in doc}  # dataset defaults
-    if fill:
-        cfg = RunConfig.from_dict({**cfg.to_dict(), **fill})
+    if any(k not in doc for k in bundle.suggested):  # dataset defaults (mse for regression)
+        cfg = RunConfig.from_dict(apply_suggestions(doc, bundle))
     return graph, cfg, bundle, shape
 
 

@@ -136,6 +136,27 @@ def builtin_names() -> list[str]:
     return list(BUILTINS)
 
 
+_SHAPES = {"spirals": [2], "moons": [2], "regression1d": [1], "shapes": [3, 32, 32],
+           "shapes_seg": [3, 32, 32], "sequence": [24, 1]}
+
+
+def dataset_catalog() -> list[dict]:
+    """Built-ins for a picker, without generating them: name, task, input shape, classes,
+    default size and the first line of the generator's docstring."""
+    out = []
+    for name, (fn, size, task, classes, _) in BUILTINS.items():
+        out.append({"name": name, "task": task, "input_shape": _SHAPES[name],
+                    "num_classes": classes, "size": size,
+                    "description": (fn.__doc__ or "").strip().splitlines()[0]})
+    return out
+
+
+def apply_suggestions(doc: dict, bundle: DataBundle) -> dict:
+    """Fill ``loss``/``metrics`` the dataset suggests (e.g. mse for regression) where the
+    config document does not set them; explicit choices always win."""
+    return {**doc, **{k: v for k, v in bundle.suggested.items() if k not in doc}}
+
+
 def load_data(cfg: DataConfig, seed: int = 0, input_shape: tuple[int, ...] | None = None
               ) -> DataBundle:
     """The dataset ``cfg.dataset`` names: a built-in, or ``kind:PATH`` for local data."""

@@ -124,3 +124,15 @@ def test_csv_errors_name_line_and_column(tmp_path, text, expected):
         load_data(DataConfig(dataset=src))
     with pytest.raises(DataError, match="no column 'zz'"):
         load_data(DataConfig(dataset=_csv(tmp_path / "ok.csv", "a,b\n1,2\n"), target_column="zz"))
+
+
+def test_catalog_matches_the_generated_data():
+    from graphbuilder.training.datasets import apply_suggestions, dataset_catalog
+
+    for entry in dataset_catalog():
+        bundle = load_data(DataConfig(dataset=entry["name"], size=10))
+        assert list(bundle.input_shape) == entry["input_shape"] and entry["description"]
+        assert bundle.num_classes == entry["num_classes"] and bundle.task == entry["task"]
+    reg = load_data(DataConfig(dataset="regression1d", size=10))
+    assert apply_suggestions({}, reg)["loss"] == "mse"
+    assert apply_suggestions({"loss": "mae"}, reg)["loss"] == "mae"
