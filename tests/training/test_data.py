@@ -69,7 +69,7 @@ def test_image_folder_trains_at_the_model_input_size(tmp_path):
     ("mnist:{tmp}", "MNIST/raw"),
     ("csv:{tmp}/missing.csv", "header row"),
     ("tarball:{tmp}", "imagefolder:"),
-    ("csv:", "needs a path"),
+    ("csv:", "needs the path"),
 ])
 def test_missing_or_malformed_local_data_says_what_was_expected(tmp_path, source, expected):
     (tmp_path / "empty_class").mkdir()
