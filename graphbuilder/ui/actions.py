@@ -90,6 +90,9 @@ def build_actions(w: MainWindow) -> dict[str, QAction]:
     a["select_all"] = _action(w, "Select &All", w.select_all, Std.SelectAll, canvas=True)
     a["find"] = _action(w, "&Find Node…", w.focus_find, Std.Find,
                         "Find a node by name or op")
+    a["group"] = _action(w, "&Group Selection", w.group_selection, "Ctrl+G",
+                         "Make the selected nodes a group you can collapse to one box")
+    a["ungroup"] = _action(w, "U&ngroup", w.ungroup_selection, "Ctrl+Shift+G")
     a["collapse_all"] = _action(w, "Collapse All Groups", lambda: w.set_all_groups(True))
     a["expand_all"] = _action(w, "Expand All Groups", lambda: w.set_all_groups(False))
 
@@ -138,7 +141,8 @@ def build_menus(w: MainWindow, a: dict[str, QAction]) -> dict[str, QMenu]:
     menu("&File", ["new", "new_template", "open", "recent", None, "save", "save_as", None,
                    "export_onnx", "export_code", "export_image", None, "quit"])
     menu("&Edit", ["undo", "redo", None, "cut", "copy", "paste", "duplicate", "delete", None,
-                   "select_all", "find", None, "collapse_all", "expand_all"])
+                   "select_all", "find", None, "group", "ungroup", "collapse_all",
+                   "expand_all"])
     view = menu("&View", ["zoom_in", "zoom_out", "zoom_fit", "zoom_100", None, "dark", "snap",
                           "minimap", None])
     w.panels_menu = view.addMenu("&Panels")
@@ -162,6 +166,7 @@ def context_menu(w: MainWindow, node_id: str | None) -> QMenu:
             collapsed = group.collapsed
             menu.addAction(f"{'Expand' if collapsed else 'Collapse'} “{group.label or group.id}”",
                            lambda: w.scene.set_group_collapsed(group.id, not collapsed))
+        menu.addAction(w.actions_["group"])
         menu.addAction(w.actions_["duplicate"])
         menu.addAction(w.actions_["copy"])
         menu.addAction(w.actions_["cut"])

@@ -60,7 +60,7 @@ class DocumentMixin:
         return not self.undo_stack.isClean()
 
     def update_title(self: MainWindow) -> None:
-        name = Path(self.file_path).name if self.file_path else f"{self.graph.name} (unsaved)"
+        name = Path(self.file_path).name if self.file_path else f"{self.graph.name} (not saved yet)"
         self.setWindowTitle(f"{name}[*] — GraphBuilder")
         self.setWindowModified(self.dirty)
 

@@ -135,3 +135,29 @@ def align(graph: ModelGraph, node_ids: list[str], axis: str) -> Command | None:
         p[i] = lo + k * step
         new2[n] = (p[0], p[1])
     return MoveNodesCommand(new2, "Distribute")
+
+
+def group(graph: ModelGraph, node_ids: list[str], label: str) -> Command | None:
+    """Make the nodes one new group (taking them out of any group they were in)."""
+    if len(node_ids) < 2:
+        return None
+    chosen = set(node_ids)
+    groups = [Group(g.id, g.label, [n for n in g.nodes if n not in chosen], g.collapsed)
+              for g in graph.groups.values()]
+    gid = "group"
+    i = 2
+    while gid in graph.groups:
+        gid, i = f"group{i}", i + 1
+    groups = [g for g in groups if g.nodes]
+    groups.append(Group(gid, label, [n for n in graph.nodes() if n in chosen], False))
+    return SetGroupsCommand(groups, f"Group {len(chosen)} nodes")
+
+
+def ungroup(graph: ModelGraph, node_ids: list[str]) -> Command | None:
+    """Dissolve the groups the nodes belong to (the nodes stay)."""
+    hit = {g.id for g in graph.groups.values() if set(g.nodes) & set(node_ids)}
+    if not hit:
+        return None
+    groups = [Group(g.id, g.label, list(g.nodes), g.collapsed)
+              for g in graph.groups.values() if g.id not in hit]
+    return SetGroupsCommand(groups, "Ungroup")

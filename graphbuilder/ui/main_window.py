@@ -14,7 +14,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QMimeData, QPointF, QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QCursor, QUndoStack
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
 from shiboken6 import isValid
 
 from graphbuilder.compiler.shapes import ShapeReport
@@ -305,6 +313,19 @@ class MainWindow(DocumentMixin, QMainWindow):
         if command is not None:
             self.editor.execute(command)
 
+    def group_selection(self) -> None:
+        ids = self.scene.selected_node_ids()
+        label, ok = QInputDialog.getText(self, "Group selection", "Group label:",
+                                         text="Block") if len(ids) > 1 else ("", False)
+        command = edits.group(self.graph, ids, label.strip() or "Block") if ok else None
+        if command is not None:
+            self.editor.execute(command)
+
+    def ungroup_selection(self) -> None:
+        command = edits.ungroup(self.graph, self.scene.selected_node_ids())
+        if command is not None:
+            self.editor.execute(command)
+
     def set_all_groups(self, collapsed: bool) -> None:
         if self.graph.groups:
             groups = [Group(g.id, g.label, list(g.nodes), collapsed)
@@ -352,6 +373,7 @@ class MainWindow(DocumentMixin, QMainWindow):
         self.inspector.setEnabled(not locked)
         self.palette.setEnabled(not locked)
         for key in ("undo", "redo", "cut", "paste", "duplicate", "delete", "new", "open",
+                    "group", "ungroup",
                     "new_template", "layout_tb", "layout_lr", "align_v", "align_h",
                     "distribute_h", "distribute_v", "collapse_all", "expand_all"):
             self.actions_[key].setEnabled(not locked)

@@ -211,3 +211,12 @@ def test_code_export_runs_off_the_gui_thread(window, qtbot, tmp_path: Path) -> N
     worker.wait()
     assert Path(blocker.args[0]) == target
     assert "class" in target.read_text() and "nn.Module" in target.read_text()
+
+
+def test_window_layout_persists(make_window) -> None:  # noqa: ANN001
+    a = make_window()
+    a.docks["outline"].hide()
+    a.close()
+    b = make_window()
+    assert b.docks["outline"].isHidden()
+    b.docks["outline"].show()

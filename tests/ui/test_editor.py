@@ -243,3 +243,61 @@ def test_arrow_keys_nudge_selection_and_minimap_follows(window, qtbot) -> None: 
     assert vp.contains(w.view.minimap.geometry())
     w.actions_["minimap"].setChecked(False)
     assert not w.view.minimap.isVisible()
+
+
+def test_mouse_move_rubber_band_and_edge_delete(window) -> None:  # noqa: ANN001
+    w = window
+    _settle(w)
+    w.view.reset_zoom()
+    node = w.scene.nodes["stage1.relu"]
+    w.view.centerOn(node)
+    QApplication.processEvents()
+    vp = w.view.viewport()
+    start = _view_point(w, node.scenePos() + QPointF(-40, 5))  # on the card, not a port
+    x0, y0 = w.graph.pos("stage1.relu")
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(vp, start + QPoint(30, 10))
+    QTest.mouseMove(vp, start + QPoint(61, 19))
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       start + QPoint(61, 19))
+    x1, y1 = w.graph.pos("stage1.relu")
+    assert (x1, y1) != (x0, y0) and x1 % 20 == 0 and y1 % 20 == 0  # moved, snapped
+    assert w.undo_stack.undoText() == "Move"
+    w.undo_stack.undo()
+    assert w.graph.pos("stage1.relu") == (x0, y0)
+    # rubber band from empty canvas over two cards
+    w.scene.clearSelection()
+    a, b = w.scene.nodes["stage1.conv"], w.scene.nodes["stage1.relu"]
+    top_left = _view_point(w, a.sceneBoundingRect().topLeft() + QPointF(-150, -20))
+    bottom_right = _view_point(w, b.sceneBoundingRect().bottomRight() + QPointF(20, 5))
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, top_left)
+    QTest.mouseMove(vp, (top_left + bottom_right) / 2)
+    QTest.mouseMove(vp, bottom_right)
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       bottom_right)
+    assert {"stage1.conv", "stage1.relu"} <= set(w.scene.selected_node_ids())
+    # select an edge and delete it
+    w.scene.clearSelection()
+    w.scene.edges[("stage1.relu", "in")].setSelected(True)
+    w.delete_selection()
+    assert "in" not in w.graph.inputs_of("stage1.relu") and "stage1.conv" in w.graph
+    w.undo_stack.undo()
+    assert w.graph.inputs_of("stage1.relu") == {"in": "stage1.conv"}
+
+
+def test_group_and_ungroup_selection(window, monkeypatch) -> None:  # noqa: ANN001
+    from PySide6.QtWidgets import QInputDialog
+
+    w = window
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("Head", True)))
+    w.scene.select_nodes(["head.fc2", "y"])
+    w.group_selection()
+    group = next(g for g in w.graph.groups.values() if g.label == "Head")
+    assert group.nodes == ["head.fc2", "y"]
+    assert all("head.fc2" not in g.nodes for g in w.graph.groups.values() if g is not group)
+    w.scene.select_nodes(["y"])
+    w.ungroup_selection()
+    assert group.id not in w.graph.groups
+    w.undo_stack.undo()
+    w.undo_stack.undo()
+    assert [g.label for g in w.graph.groups.values()].count("Head") == 0
