@@ -125,6 +125,9 @@ class NodeItem(QGraphicsItem):
         self.shape_text = shape_text
         self.count_text = fmt_count(params) if params else ""
         self.problem, self.severity = problem, severity
+        if self.out_port is not None:
+            self.out_port.setToolTip(f"{self.node_id} — output {shape_text or '(shape unknown)'}"
+                                     "\nDrag to an input port to connect")
         self._update_tooltip()
         self.update()
         return True

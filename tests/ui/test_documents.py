@@ -220,3 +220,19 @@ def test_window_layout_persists(make_window) -> None:  # noqa: ANN001
     b = make_window()
     assert b.docks["outline"].isHidden()
     b.docks["outline"].show()
+
+
+@pytest.mark.slow
+def test_onnx_export_from_file_menu_shows_verification(window, qtbot, tmp_path: Path,  # noqa: ANN001
+                                                        monkeypatch, no_modal_dialogs) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    target = tmp_path / "net.onnx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "")))
+    window.open_template("mlp")
+    window.export_onnx()
+    assert window._workers, "export runs in a worker thread"
+    qtbot.waitUntil(lambda: not window._workers, timeout=120_000)
+    assert target.exists()
+    assert any("Verified with onnxruntime" in m for m in no_modal_dialogs), no_modal_dialogs
