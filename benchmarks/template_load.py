@@ -3,7 +3,9 @@
     python benchmarks/template_load.py [resnet152] [--repeat 5]
 
 Target: under 300 ms for ResNet-152 (about 500 nodes) on a laptop core. Shape
-inference is measured cold (a fresh per-node cache, as when the app starts) and warm.
+inference is measured cold (a fresh per-node cache, as when the app starts) and warm
+(after an edit only changed nodes miss the cache). The first call in the process also
+pays torch's one-off meta-kernel warm-up and is printed separately.
 """
 
 from __future__ import annotations
@@ -49,8 +51,8 @@ def main() -> int:
         worst = max(worst, med["total"])
         print(f"{name}: {int(med['nodes'])} nodes  load {med['load']:.1f} ms  "
               f"infer (cold) {med['infer_cold']:.1f} ms  infer (warm) {med['infer_warm']:.1f} ms"
-              f"  load+infer {med['total']:.1f} ms (median of {args.repeat}; "
-              f"target < {TARGET_MS:.0f} ms)")
+              f"  load+infer {med['total']:.1f} ms (median of {args.repeat}; first call in "
+              f"this process {runs[0]['total']:.1f} ms; target < {TARGET_MS:.0f} ms)")
     return 0 if worst < TARGET_MS else 1
 
 

@@ -14,6 +14,10 @@ from graphbuilder.compiler.shapes import infer_shapes
 from graphbuilder.core.builder import NetBuilder
 from graphbuilder.core.graph import Group, ModelGraph
 
+#: Templates bigger than this open with their blocks folded (ResNet-152 shows ~50 boxes,
+#: not 517 nodes); smaller ones open expanded so students see every layer.
+COLLAPSE_ABOVE = 150
+
 #: Categories the template browser groups by.
 CATEGORIES = ("Basics", "Image classification", "Segmentation", "Sequence", "Generative")
 
@@ -60,6 +64,9 @@ def finish(b: NetBuilder, *, title: str, description: str, category: str,
     if category not in CATEGORIES:
         raise ValueError(f"unknown template category {category!r}")
     graph = b.build()
+    if len(graph) > COLLAPSE_ABOVE:
+        for group in graph.groups.values():
+            group.collapsed = True
     meta: dict[str, Any] = {"title": title, "description": description, "category": category,
                             "input_shape": list(input_shape)}
     if source:

@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         stale.append(name)
         if not args.check:
             atomic_write_text(path, text)
+            path.chmod(0o644)  # the temp file behind the atomic write is private (0600)
             print(f"wrote {path}")
     if args.check and stale:
         print("out of date: " + ", ".join(stale))
