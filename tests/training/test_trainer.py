@@ -229,3 +229,28 @@ def test_model_data_mismatch_is_explained():
     final = Trainer(compile_graph(mlp(hidden=8, in_features=1, out=2), seed=0),
                     {"data": {"dataset": "regression1d", "size": 64}}).fit()
     assert final.kind == "data" and "use loss 'mse'" in final.message, final.message
+
+
+def test_gui_pattern_worker_thread_controlled_from_the_main_thread():
+    """The GUI runs fit() in a worker thread and pauses/stops it from the UI thread."""
+    import queue
+    import time
+
+    trainer = Trainer(_model(), {**SPIRALS, "epochs": 10_000})
+    events: queue.Queue = queue.Queue()
+    worker = threading.Thread(target=lambda: trainer.fit([events.put]), daemon=True)
+    worker.start()
+    while not isinstance(events.get(timeout=30), StepEnd):
+        pass
+    trainer.pause()
+    while not isinstance(events.get(timeout=30), RunPaused):
+        pass
+    time.sleep(0.2)
+    assert events.empty() and trainer.paused  # nothing happens while paused
+    trainer.resume()
+    assert isinstance(events.get(timeout=30), RunResumed)
+    trainer.stop()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    last = list(events.queue)[-1]
+    assert isinstance(last, RunEnded) and last.reason == "stopped"
