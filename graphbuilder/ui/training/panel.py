@@ -176,6 +176,7 @@ class TrainingPanel(QWidget):
         cfg = self._validated(config, graph)
         if cfg is None:
             return False
+        config = cfg.to_dict()  # complete: the run dir records every value used
         fresh = run_dir is None
         if run_dir is None:
             run_dir = self.store.new_run_dir(graph.name, config)

@@ -30,7 +30,7 @@ from graphbuilder.ui.training.history import RunHistory
 from graphbuilder.ui.training.hover import HoverReadout
 
 REDRAW_HZ = 10  # at most; slower when painting is expensive (see PAINT_BUDGET)
-PAINT_BUDGET = 0.1  # painting may use at most this fraction of the GUI thread's time
+PAINT_BUDGET = 0.05  # painting may use at most this fraction of the GUI thread's time
 SLOWEST_REDRAW_MS = 2000
 
 
