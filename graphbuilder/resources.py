@@ -7,20 +7,19 @@ the repo; in a wheel they are the data packages ``graphbuilder._templates`` and
 
 from __future__ import annotations
 
-from importlib import resources as _ir
 from pathlib import Path
 
-_REPO_ROOT = Path(__file__).resolve().parent.parent
+_HERE = Path(__file__).resolve().parent
+_REPO_ROOT = _HERE.parent
 
 
 def _locate(folder: str, package: str) -> Path:
+    """The checkout's folder if there is one, else the data package inside the install."""
     local = _REPO_ROOT / folder
     if local.is_dir():
         return local
-    try:
-        return Path(str(_ir.files(package)))
-    except ModuleNotFoundError:
-        return local  # nothing shipped; callers report missing files by name
+    installed = _HERE / package.rsplit(".", 1)[1]
+    return installed if installed.is_dir() else local
 
 
 def templates_dir() -> Path:
