@@ -147,7 +147,7 @@ def _attempt(gm: fx.GraphModule, tmp: Path, exporter: str, inputs: list[str],
              outputs: list[str], opset: int | None, batch: int, verify: bool,
              rtol: float, atol: float, seed: int) -> OnnxReport:
     gen = torch.Generator().manual_seed(seed)
-    example = example_inputs(gm, batch=batch, generator=gen)
+    example = example_inputs(gm, batch=batch, generator=gen, device=_device_of(gm))
     weight_bytes = sum(p.numel() * p.element_size() for p in gm.parameters())
     kwargs: dict[str, Any] = {"input_names": inputs, "output_names": outputs}
     if opset is not None:
@@ -174,6 +174,13 @@ def _attempt(gm: fx.GraphModule, tmp: Path, exporter: str, inputs: list[str],
                 gm, tmp, batch=batch + 1, rtol=rtol, atol=atol, seed=seed + 1)
             report.verified = True
     return report
+
+
+def _device_of(gm: torch.nn.Module) -> torch.device:
+    """Where the model's weights live (a trained model may sit on a GPU)."""
+    for t in (*gm.parameters(), *gm.buffers()):
+        return t.device
+    return torch.device("cpu")
 
 
 def _opset_of(path: Path, asked: int | None) -> int | None:
@@ -213,7 +220,8 @@ def verify_onnx(gm: fx.GraphModule, path: str | os.PathLike[str], *, batch: int 
         onnx.checker.check_model(str(path), full_check=True)
     except Exception as exc:
         raise ExportError(f"the ONNX checker rejects the file: {_first_line(exc)}") from exc
-    xs = example_inputs(gm, batch=batch, generator=torch.Generator().manual_seed(seed))
+    xs = example_inputs(gm, batch=batch, generator=torch.Generator().manual_seed(seed),
+                        device=_device_of(gm))
     try:
         session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         names = [i.name for i in session.get_inputs()]
@@ -221,7 +229,7 @@ def verify_onnx(gm: fx.GraphModule, path: str | os.PathLike[str], *, batch: int 
         if sorted(names) != sorted(in_names) or got_names != out_names:
             raise ExportError(f"the file's inputs {names} / outputs {got_names} do not match "
                               f"the graph's {in_names} / {out_names}")
-        feed = dict(zip(in_names, (x.numpy() for x in xs), strict=True))
+        feed = dict(zip(in_names, (x.cpu().numpy() for x in xs), strict=True))
         got = session.run(None, feed)
     except ExportError:
         raise
