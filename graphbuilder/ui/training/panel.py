@@ -13,17 +13,15 @@ import copy
 import statistics
 import sys
 import time
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QStandardPaths, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
-from graphbuilder.core.fileformat import dumps_graph, load_graph
+from graphbuilder.core.fileformat import dumps_graph
 from graphbuilder.core.graph import GraphEvent, ModelGraph
 from graphbuilder.training.config import ConfigError, RunConfig
-from graphbuilder.training.datasets import BUILTINS
 from graphbuilder.training.events import (
     CheckpointSaved,
     EpochEnd,
@@ -34,16 +32,17 @@ from graphbuilder.training.events import (
     RunStarted,
     StepEnd,
 )
-from graphbuilder.ui.training import jobs
 from graphbuilder.ui.training.banner import ErrorBanner
+from graphbuilder.ui.training.checks import default_runs_root, preflight
 from graphbuilder.ui.training.commands import SetTrainingCommand
 from graphbuilder.ui.training.controls import RunControls
-from graphbuilder.ui.training.evaluate import EvalResult, evaluate_job
+from graphbuilder.ui.training.evaluate import EvalResult
 from graphbuilder.ui.training.lr_view import LRView
 from graphbuilder.ui.training.plots import LivePlots
 from graphbuilder.ui.training.predictions import PredictionsView
-from graphbuilder.ui.training.runs import RunStore, RunsView, load_run, write_ui
+from graphbuilder.ui.training.runs import RunStore, RunsView, write_ui
 from graphbuilder.ui.training.settings_form import SettingsForm
+from graphbuilder.ui.training.tools import ToolsMixin
 from graphbuilder.ui.training.undo_adapter import push_command
 from graphbuilder.ui.training.worker import EventWorker, TrainingJob
 
@@ -51,27 +50,7 @@ SWITCH_INTERVAL_S = 0.001
 LOCK_REASON = "training is running: stop it to edit the design"
 
 
-def default_runs_root() -> Path:
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppLocalDataLocation)
-    return Path(base or Path.home() / ".graphbuilder") / "runs"
-
-
-def preflight(cfg: RunConfig, graph: ModelGraph) -> str | None:
-    """Problems that would make a run fail at once, as a message (None: go ahead)."""
-    name = cfg.data.dataset.strip()
-    if ":" in name and name.split(":", 1)[0] not in BUILTINS:
-        path = Path(name.split(":", 1)[1]).expanduser()
-        if not path.exists():
-            return f"data.dataset: {path} does not exist"
-    elif name not in BUILTINS:
-        return (f"data.dataset: unknown dataset {name!r}; choose a built-in "
-                f"({', '.join(BUILTINS)}) or kind:PATH")
-    if not graph.input_nodes() or not graph.output_nodes():
-        return "the design needs an Input and an Output node to be trained"
-    return None
-
-
-class TrainingPanel(QWidget):
+class TrainingPanel(ToolsMixin, QWidget):
     run_finished = Signal(object)  # RunEnded | RunFailed
     lr_finished = Signal(object)  # the last event of an LR test / sweep
     eval_finished = Signal(object)  # EvalResult | str (error)
@@ -255,67 +234,6 @@ class TrainingPanel(QWidget):
         elif self.worker is not None:
             self.worker.cancel()
         self.controls.state.setText("Stopping…")
-
-    def resume_run(self, path: str) -> bool:
-        """Continue a kept run from its last checkpoint (extending it if it had finished)."""
-        info = load_run(Path(path))
-        if info is None or info.checkpoint is None:
-            self.message("That run has no checkpoint to resume from")
-            return False
-        config = copy.deepcopy(info.config)
-        if info.epochs_done >= config.get("epochs", 0):
-            config["epochs"] = info.epochs_done + self.form.value().get("epochs", 1)
-        try:
-            graph = load_graph(Path(path) / "design.json")
-        except Exception:  # noqa: BLE001 - a CLI run has no design.json: use the open design
-            graph = self.graph
-        return self.start(config=config, graph=graph, resume_from=str(info.checkpoint),
-                          run_dir=Path(path))
-
-    # ------------------------------------------------------------------ LR tools, evaluation
-    def start_range_test(self, start: float, end: float, steps: int) -> bool:
-        return self._start_lr(partial(jobs.range_test_job, start_lr=start, end_lr=end,
-                                      num_steps=steps), None)
-
-    def start_sweep(self, lrs: list[float], steps: int) -> bool:
-        return self._start_lr(partial(jobs.sweep_job, lrs=lrs, steps=steps), lrs)
-
-    def _start_lr(self, fn: Any, sweep_lrs: list[float] | None) -> bool:
-        if self.busy:
-            self.message("Something is already running")
-            return False
-        config = self.form.value()
-        if self._validated(config, self.graph) is None:
-            return False
-        graph = self.graph.copy()
-        self.banner.hide()
-        if sweep_lrs is None:
-            self.lr_view.begin_range()
-        else:
-            self.lr_view.begin_sweep(sweep_lrs)
-        self.job = None
-        self._launch("lr", lambda: fn(graph, config), "LR test is running on the design")
-        self.tabs.setCurrentWidget(self.lr_view)
-        return True
-
-    def evaluate_run(self, path: str) -> bool:
-        if self.busy:
-            self.message("Something is already running")
-            return False
-        self.predictions.show_busy(Path(path).name)
-        self.tabs.setCurrentWidget(self.predictions)
-        self.job = None
-        self._launch("eval", lambda: evaluate_job(path), None)
-        return True
-
-    def show_run(self, path: str) -> None:
-        """Load a kept run's epoch curves into the Live tab (step curves are not stored)."""
-        from graphbuilder.ui.training.history import RunHistory
-
-        if self.mode == "train":
-            return
-        self.plots.reset(RunHistory.from_run_dir(path), caption=f"Run {Path(path).name}")
-        self.tabs.setCurrentWidget(self.plots)
 
     # ------------------------------------------------------------------ events
     def _on_events(self, batch: list[Any]) -> None:
