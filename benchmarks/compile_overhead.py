@@ -12,6 +12,8 @@
    signature (the worst case: one meta build per node), "warm" re-runs on the same
    graph (what the editor sees after an edit). Targets: infer 500 nodes < 100 ms,
    compile < 1 s.
+3. The same on shipped templates, next to torchvision's constructor of the same network
+   (weight initialisation dominates both).
 """
 
 from __future__ import annotations
@@ -216,6 +218,43 @@ def bench_scaling(sizes: tuple[int, ...], n: int) -> None:
           "(compile times exclude inference, which compile_graph runs unless given a report)")
 
 
+def bench_templates(names: tuple[str, ...], n: int) -> None:
+    """The same timings on shipped templates (real graphs), when the zoo is present."""
+    try:
+        from graphbuilder.zoo.catalog import load_template, template_names
+    except ImportError:
+        return
+    names = tuple(t for t in names if t in template_names())
+    if not names:
+        return
+    clear = shapes._CACHE.clear
+    print(f"\nShipped templates (best of {n}; ms)")
+    print(f"  {'template':<14} {'nodes':>6}  {'infer cold':>10}  {'infer warm':>10}  "
+          f"{'compile':>8}  {'torchvision ctor':>16}")
+    for name in names:
+        graph = load_template(name)
+        cold = best_of(lambda g=graph: infer_shapes(g), n, clear)
+        infer_shapes(graph)
+        warm = best_of(lambda g=graph: infer_shapes(g), n)
+        report = infer_shapes(graph)
+        comp = best_of(lambda g=graph, r=report: compile_graph(g, report=r), n)
+        ctor = _torchvision_ctor_ms(graph.metadata.get("torchvision"), n)
+        print(f"  {name:<14} {len(graph):>6}  {cold * 1e3:>10.1f}  {warm * 1e3:>10.1f}  "
+              f"{comp * 1e3:>8.1f}  {ctor:>16}")
+    print("  compile time is mostly weight initialisation: compare torchvision's own "
+          "constructor for the same network")
+
+
+def _torchvision_ctor_ms(builder: str | None, n: int) -> str:
+    try:
+        import torchvision.models as tvm
+    except ImportError:
+        return "-"
+    if not builder or not hasattr(tvm, builder):
+        return "-"
+    return f"{best_of(getattr(tvm, builder), n) * 1e3:.1f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
@@ -225,6 +264,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     bench_overhead(repeats=15 if args.quick else 150, batch=args.batch)
     bench_scaling((100, 500, 1000), n=2 if args.quick else 5)
+    bench_templates(("resnet18", "resnet152", "densenet121", "vit_b_16"), n=2 if args.quick else 3)
 
 
 if __name__ == "__main__":
