@@ -112,7 +112,31 @@ def insert_block(graph: ModelGraph, block: ModelGraph, at: tuple[float, float],
 
 
 def auto_layout(graph: ModelGraph, direction: str) -> Command:
-    return MoveNodesCommand(layered_positions(graph, direction), f"Auto-layout ({direction})")
+    """Layered layout; each collapsed group counts as one node (its members keep their
+    arrangement and move along), so a fully collapsed ResNet becomes a compact column."""
+    collapsed = {n: g.id for g in graph.groups.values() if g.collapsed for n in g.nodes
+                 if n in graph}
+    if not collapsed:
+        return MoveNodesCommand(layered_positions(graph, direction),
+                                f"Auto-layout ({direction})")
+    unit = {n: collapsed.get(n, n) for n in graph.nodes()}
+    quotient = ModelGraph("layout")
+    for u in dict.fromkeys(unit.values()):
+        quotient.g.add_node(u, op="Identity", params={}, pos=(0.0, 0.0))
+    for e in graph.edges():
+        a, b = unit[e.src], unit[e.dst]
+        if a != b and not quotient.g.has_edge(a, b):
+            quotient.g.add_edge(a, b, key="in")
+    placed = layered_positions(quotient, direction)
+    moves: dict[str, tuple[float, float]] = {}
+    for u, (x, y) in placed.items():
+        members = [n for n, v in unit.items() if v == u]
+        cx = sum(graph.pos(n)[0] for n in members) / len(members)
+        cy = sum(graph.pos(n)[1] for n in members) / len(members)
+        for n in members:
+            px, py = graph.pos(n)
+            moves[n] = (px - cx + x, py - cy + y)
+    return MoveNodesCommand(moves, f"Auto-layout ({direction}, groups as one node)")
 
 
 def align(graph: ModelGraph, node_ids: list[str], axis: str) -> Command | None:

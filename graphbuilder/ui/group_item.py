@@ -128,14 +128,14 @@ class CollapsedGroupItem(QGraphicsItem):
                          category_color("Blocks"))
         painter.setPen(t.c("text"))
         painter.setFont(ui_font(8.8, bold=True))
-        painter.drawText(QRectF(rect.left() + 12, rect.top() + 4, rect.width() - 20, 18),
-                         Qt.AlignmentFlag.AlignVCenter, f"▸ {self.label}")
+        title = QRectF(rect.left() + 12, rect.top() + 4, rect.width() - 20, 18)
+        painter.drawText(title, Qt.AlignmentFlag.AlignVCenter, painter.fontMetrics().elidedText(
+            f"▸ {self.label or self.group_id}", Qt.TextElideMode.ElideRight, int(title.width())))
         painter.setPen(t.c("subtext"))
         painter.setFont(ui_font(7.8))
         count = f" · {fmt_count(self.params)} params" if self.params else ""
         painter.drawText(QRectF(rect.left() + 12, rect.top() + 22, rect.width() - 20, 16),
-                         Qt.AlignmentFlag.AlignVCenter,
-                         f"{self.group_id} · {len(self.members)} layers{count}")
+                         Qt.AlignmentFlag.AlignVCenter, f"{len(self.members)} layers{count}")
         painter.setFont(ui_font(7.8, mono=True))
         painter.setPen(t.c("error") if self.problem else QColor(t.subtext))
         shape = f"{self.in_text} → {self.out_text}" if self.out_text else ""

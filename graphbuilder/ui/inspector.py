@@ -74,6 +74,7 @@ def format_value(value: Any) -> str:
 
 class Inspector(QWidget):
     fix_requested = Signal(object)  # Fix
+    group_expand_requested = Signal(str)
 
     def __init__(self, graph: ModelGraph, editor: Editor,
                  fixes_for: Callable[[str], list[Fix]],
@@ -135,6 +136,31 @@ class Inspector(QWidget):
             for p in spec.params:
                 self._add_field(p, values.get(p.name))
         self.set_report(self.report)
+
+    def show_group(self, group_id: str) -> None:
+        """A collapsed group is selected: what it holds, and a way in."""
+        self.show_node(None)
+        group = self.graph.groups.get(group_id)
+        if group is None:
+            return
+        layout = self.form
+        while layout.rowCount():
+            layout.removeRow(0)
+        title = QLabel(f"<span style='font-size:13pt; font-weight:bold'>{group.label}</span>"
+                       f"<br><span style='color:gray'>group {group.id} (collapsed)</span>",
+                       wordWrap=True)
+        layout.addRow(title)
+        params = sum(self.report.nodes[n].params for n in group.nodes if n in self.report.nodes)
+        ops: dict[str, int] = {}
+        for n in group.nodes:
+            ops[self.graph.op(n)] = ops.get(self.graph.op(n), 0) + 1
+        summary = ", ".join(f"{k}×{v}" if v > 1 else k for k, v in ops.items())
+        info = QLabel(f"{len(group.nodes)} layers · {fmt_count(params)} parameters<br>"
+                      f"<span style='color:gray'>{summary}</span>", wordWrap=True)
+        layout.addRow(info)
+        expand = QPushButton("Expand to edit inside")
+        expand.clicked.connect(lambda: self.group_expand_requested.emit(group.id))
+        layout.addRow(expand)
 
     def _message_row(self) -> QLabel:
         msg = QLabel(wordWrap=True)

@@ -35,6 +35,7 @@ from graphbuilder.ui import edits
 from graphbuilder.ui.actions import build_actions, build_menus, build_toolbar, context_menu
 from graphbuilder.ui.analysis import LiveAnalysis
 from graphbuilder.ui.documents import DocumentMixin
+from graphbuilder.ui.group_item import CollapsedGroupItem
 from graphbuilder.ui.inspector import Inspector
 from graphbuilder.ui.labels import fmt_bytes, fmt_count
 from graphbuilder.ui.outline import OutlinePanel
@@ -126,6 +127,8 @@ class MainWindow(DocumentMixin, QMainWindow):
         self.outline.jump.connect(self.jump_to)
         self.problems.fix_requested.connect(self.apply_fix)
         self.inspector.fix_requested.connect(self.apply_fix)
+        self.inspector.group_expand_requested.connect(
+            lambda gid: self.scene.set_group_collapsed(gid, False))
         self.editor.refused.connect(lambda msg: self.statusBar().showMessage("⚠ " + msg, 6000))
         self.graph.subscribe(self._on_graph_event)
 
@@ -161,6 +164,10 @@ class MainWindow(DocumentMixin, QMainWindow):
         if not isValid(self.scene) or not isValid(self.inspector):
             return  # the window is being torn down
         ids = self.scene.selected_node_ids()
+        boxes = [i for i in self.scene.selectedItems() if isinstance(i, CollapsedGroupItem)]
+        if len(boxes) == 1 and len(self.scene.selectedItems()) == 1:
+            self.inspector.show_group(boxes[0].group_id)
+            return
         self.inspector.show_node(ids[0] if len(ids) == 1 else None, len(ids))
 
     def jump_to(self, node_id: str) -> None:

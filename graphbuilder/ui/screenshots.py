@@ -4,8 +4,9 @@
 
 Writes ``editor_template.png`` (ResNet-18 with a node selected), ``editor_error.png``
 (a Linear fed an image, its fixes offered), ``editor_palette.png`` (palette search and
-a freshly added layer), ``editor_dark.png`` and ``editor_templates.png`` (the template
-browser). Settings and autosaves go to a temporary folder, never the user's.
+a freshly added layer), ``editor_dark.png``, ``editor_resnet152_collapsed.png`` (every
+block folded to one box) and ``editor_templates.png`` (the template browser).
+Settings and autosaves go to a temporary folder, never the user's.
 """
 
 from __future__ import annotations
@@ -90,6 +91,17 @@ def _dark(w, app) -> None:  # noqa: ANN001
     w.view.centerOn(w.scene.nodes["up3.concat"].pos() + QPointF(120, 0))
 
 
+def _collapsed(w, app) -> None:  # noqa: ANN001
+    w.set_all_groups(True)
+    _pump(app)
+    w.auto_layout("TB")
+    _pump(app)
+    w.view.reset_zoom()
+    w.view.zoom_by(0.8)
+    w.scene.select_nodes(["layer2.3.conv2"])
+    w.view.centerOn(w.scene.collapsed["layer2.3"])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     out = Path(args[0] if args else "docs/screenshots")
@@ -102,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         shoot(out, "light", "simple_cnn", "editor_error.png", _error),
         shoot(out, "light", "simple_cnn", "editor_palette.png", _palette),
         shoot(out, "dark", "unet", "editor_dark.png", _dark),
+        shoot(out, "light", "resnet152", "editor_resnet152_collapsed.png", _collapsed),
     ]
     from graphbuilder.ui.template_browser import TemplateBrowser
 

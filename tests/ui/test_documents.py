@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPointF, QSettings, QSize
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from graphbuilder.core.fileformat import graph_to_dict, load_graph
 from graphbuilder.ui.recovery import RecoveryManager
@@ -132,6 +132,7 @@ def test_groups_collapse_to_one_node_and_expand(window) -> None:  # noqa: ANN001
     assert box.out_text  # shows the shape leaving the block
     w.scene.select_nodes([members[0]])
     assert set(w.scene.selected_node_ids()) == set(members)
+    assert "layers" in w.inspector.scroll.widget().findChildren(QLabel)[1].text()
     w.undo_stack.undo()
     _settle(w)
     assert gid not in w.scene.collapsed and gid in w.scene.frames
@@ -236,3 +237,15 @@ def test_onnx_export_from_file_menu_shows_verification(window, qtbot, tmp_path: 
     qtbot.waitUntil(lambda: not window._workers, timeout=120_000)
     assert target.exists()
     assert any("Verified with onnxruntime" in m for m in no_modal_dialogs), no_modal_dialogs
+
+
+def test_auto_layout_treats_collapsed_groups_as_one_node(window) -> None:  # noqa: ANN001
+    w = window
+    w.set_all_groups(True)
+    _settle(w)
+    w.auto_layout("TB")
+    _settle(w)
+    boxes = sorted(w.scene.collapsed.values(), key=lambda b: b.y())
+    gaps = [b.y() - a.y() for a, b in zip(boxes, boxes[1:], strict=False)]
+    assert gaps and max(gaps) <= 130  # consecutive boxes, no holes where members were
+    w.undo_stack.undo()
