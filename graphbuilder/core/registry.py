@@ -136,7 +136,10 @@ class OpSpec:
     def port(self, name: str) -> PortSpec | None:
         """The port spec a connected port name belongs to (``in3`` -> variadic ``in``)."""
         for p in self.inputs:
-            if p.name == name or (p.variadic and _variadic_index(p.name, name) is not None):
+            if p.variadic:
+                if _variadic_index(p.name, name) is not None:  # bare "in" is not a port
+                    return p
+            elif p.name == name:
                 return p
         return None
 

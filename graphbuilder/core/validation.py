@@ -58,7 +58,8 @@ def _check_node(graph: ModelGraph, node_id: str) -> list[GraphError]:
     connected = graph.inputs_of(node_id)
     for port in connected:
         if spec.port(port) is None:
-            names = ", ".join(p.name for p in spec.inputs) or "none"
+            names = ", ".join(f"{p.name}0, {p.name}1, ..." if p.variadic else p.name
+                              for p in spec.inputs) or "none"
             errors.append(GraphError(node_id, f"{op_name} has no input port '{port}' "
                                               f"(its ports: {names})"))
     for port in spec.inputs:

@@ -84,6 +84,16 @@ def test_extra_input_port() -> None:
     _only(b.graph, "fc", "no input port 'bias'", "its ports: in")
 
 
+def test_variadic_ports_are_numbered() -> None:
+    b, x = _chain([4])
+    b.graph.add_node("sum", "Add")
+    b.graph.connect(x, "sum", "in")
+    b.graph.connect(x, "sum", "in0")
+    b.graph.connect(x, "sum", "in1")
+    b.output("y", "sum")
+    _only(b.graph, "sum", "no input port 'in'", "in0, in1, ...")
+
+
 def test_unknown_op() -> None:
     b, x = _chain([4])
     b.graph.add_node("mystery", "Conv7d")
