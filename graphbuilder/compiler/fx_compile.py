@@ -90,7 +90,8 @@ def _compile(graph: ModelGraph, report: ShapeReport) -> fx.GraphModule:
             continue
         ports = ordered_inputs(spec, graph.inputs_of(node_id))
         if spec.kind == "output":
-            results.append(env[ports[0][1]])
+            env[node_id] = env[ports[0][1]]  # an Output may also feed on (a tap)
+            results.append(env[node_id])
             continue
         in_shapes = [[report.nodes[s].shape for s in src] if isinstance(src, list)
                      else (report.nodes[src].shape if src else None) for _, src in ports]

@@ -75,6 +75,16 @@ def test_multi_output_and_dangling_nodes() -> None:
     assert gm.meta["graphbuilder"]["outputs"] == ["cls", "reg"]
 
 
+def test_an_output_can_also_feed_further_layers() -> None:
+    b = NetBuilder("tap")
+    x = b.input("x", [4])
+    y = b.output("features", b.add("fc", "Linear", x, out_features=3))
+    b.output("scores", b.add("act", "ReLU", y))
+    gm = compile_graph(b.build())
+    features, scores = gm(torch.randn(2, 4))
+    assert torch.equal(scores, torch.relu(features))
+
+
 def test_example_inputs_respect_vocabulary() -> None:
     b = NetBuilder("tokens")
     x = b.input("x", [50], dtype="int64")
