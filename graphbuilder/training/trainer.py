@@ -127,7 +127,9 @@ class Trainer:
         self._running.set()
 
     def stop(self) -> None:
-        """Stop after the current step; the run ends with reason "stopped"."""
+        """Stop after the current step; the run ends with reason "stopped" (after the
+        partial epoch's validation). A stopped Trainer stays stopped: make a new one (or
+        resume from its last.pt) to continue."""
         self._stop.set()
         self._running.set()
 
