@@ -274,6 +274,7 @@ class Trainer:
                     with autocast:
                         loss = loss_fn(forward(train_model, x), y)
                 scaler.scale(loss).backward()
+                lr = optimizer.param_groups[0]["lr"]  # the LR this step uses
                 if cfg.grad_clip is not None:
                     scaler.unscale_(optimizer)
                     nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
@@ -293,7 +294,7 @@ class Trainer:
                 if self.step_events:
                     now = time.perf_counter()
                     bs = y.shape[0] if hasattr(y, "shape") else 0
-                    yield StepEnd(step, epoch, loss, optimizer.param_groups[0]["lr"],
+                    yield StepEnd(step, epoch, loss, lr,
                                   bs / max(now - t_last, 1e-9))
                     t_last = now
                 if step >= total and cut:  # max_steps; else let the loader finish its

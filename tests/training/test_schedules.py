@@ -72,3 +72,16 @@ def test_plateau_reduces_after_patience():
     for _ in range(4):
         sched.step_epoch({"val_loss": 1.0})
     assert opt.param_groups[0]["lr"] == 0.5
+
+
+def test_preview_is_exactly_what_training_uses():
+    from training_models import mlp
+
+    from graphbuilder.compiler.fx_compile import compile_graph
+    from graphbuilder.training import StepEnd, Trainer
+
+    cfg = {"data": {"dataset": "moons", "size": 200, "batch_size": 32}, "epochs": 3,
+           "optimizer": {"lr": 0.01}, "schedule": {"name": "cosine", "warmup_steps": 4}}
+    used = [e.lr for e in Trainer(compile_graph(mlp(hidden=4), seed=0), cfg).run()
+            if isinstance(e, StepEnd)]
+    assert used == preview_schedule(cfg, steps_per_epoch=5, epochs=3)
