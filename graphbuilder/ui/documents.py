@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from graphbuilder.core.errors import GraphFormatError
 from graphbuilder.core.fileformat import dumps_graph, load_graph
 from graphbuilder.core.graph import ModelGraph
+from graphbuilder.ui import edits
 from graphbuilder.ui.exports import Worker, code_job, describe_onnx, onnx_job, save_png, save_svg
 from graphbuilder.ui.recovery import AUTOSAVE_MS, RecoveryEntry, RecoveryManager, write_atomic
 from graphbuilder.ui.template_browser import TemplateBrowser
@@ -97,6 +98,10 @@ class DocumentMixin:
         except Exception as exc:  # unknown name or a template mid-rewrite
             QMessageBox.warning(self, "Cannot open template", str(exc))
             return False
+        if any(g.collapsed for g in graph.groups.values()):
+            # folded blocks: close the gaps their members leave (a new document, so
+            # its positions are ours to choose)
+            edits.auto_layout(graph, edits.flow_direction(graph)).do(graph)
         self.load_graph_object(graph, None)
         self.statusBar().showMessage(f"New design from template '{name}'", 4000)
         return True

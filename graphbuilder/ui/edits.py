@@ -111,11 +111,34 @@ def insert_block(graph: ModelGraph, block: ModelGraph, at: tuple[float, float],
     return MacroCommand(f"Insert block {title or name}", cmds), ids
 
 
-def auto_layout(graph: ModelGraph, direction: str) -> Command:
+def flow_direction(graph: ModelGraph) -> str:
+    """"TB" or "LR": which way the design's edges mostly run."""
+    dx = dy = 0.0
+    for e in graph.edges()[:400]:
+        (x1, y1), (x2, y2) = graph.pos(e.src), graph.pos(e.dst)
+        dx, dy = dx + abs(x2 - x1), dy + abs(y2 - y1)
+    return "LR" if dx > dy else "TB"
+
+
+def group_anchor(graph: ModelGraph, members: list[str], direction: str) -> tuple[float, float]:
+    """Where a collapsed group's box stands: at the start of its members along the flow
+    (so expanding opens the block downwards/rightwards from the box)."""
+    xs = [graph.pos(n)[0] for n in members]
+    ys = [graph.pos(n)[1] for n in members]
+    if direction == "TB":
+        return (sum(xs) / len(xs), min(ys))
+    return (min(xs), sum(ys) / len(ys))
+
+
+def auto_layout(graph: ModelGraph, direction: str,
+                collapsed_groups: set[str] | None = None) -> Command:
     """Layered layout; each collapsed group counts as one node (its members keep their
-    arrangement and move along), so a fully collapsed ResNet becomes a compact column."""
-    collapsed = {n: g.id for g in graph.groups.values() if g.collapsed for n in g.nodes
-                 if n in graph}
+    arrangement and move along), so a fully collapsed ResNet becomes a compact column.
+    ``collapsed_groups`` overrides which groups count as collapsed."""
+    if collapsed_groups is None:
+        collapsed_groups = {g.id for g in graph.groups.values() if g.collapsed}
+    collapsed = {n: g.id for g in graph.groups.values() if g.id in collapsed_groups
+                 for n in g.nodes if n in graph}
     if not collapsed:
         return MoveNodesCommand(layered_positions(graph, direction),
                                 f"Auto-layout ({direction})")
@@ -131,12 +154,51 @@ def auto_layout(graph: ModelGraph, direction: str) -> Command:
     moves: dict[str, tuple[float, float]] = {}
     for u, (x, y) in placed.items():
         members = [n for n, v in unit.items() if v == u]
-        cx = sum(graph.pos(n)[0] for n in members) / len(members)
-        cy = sum(graph.pos(n)[1] for n in members) / len(members)
+        ax, ay = group_anchor(graph, members, direction) if len(members) > 1 or \
+            members[0] != u else graph.pos(u)
         for n in members:
             px, py = graph.pos(n)
-            moves[n] = (px - cx + x, py - cy + y)
+            moves[n] = (px - ax + x, py - ay + y)
     return MoveNodesCommand(moves, f"Auto-layout ({direction}, groups as one node)")
+
+
+def set_collapsed(graph: ModelGraph, group_id: str, collapsed: bool,
+                  direction: str) -> Command:
+    """Collapse or expand one group, making room: expanding pushes what follows the box
+    further along the flow by the block's length, collapsing pulls it back."""
+    group = graph.groups[group_id]
+    members = [n for n in group.nodes if n in graph]
+    axis = 1 if direction == "TB" else 0
+    along = [graph.pos(n)[axis] for n in members] or [0.0]
+    lo, hi = min(along), max(along)
+    extent = hi - lo
+    others = [n for n in graph.nodes() if n not in set(members)]
+    if collapsed:
+        movers, shift = [n for n in others if graph.pos(n)[axis] > hi + 1], -extent
+    else:
+        movers, shift = [n for n in others if graph.pos(n)[axis] > lo + 1], extent
+    groups = [Group(g.id, g.label, list(g.nodes), collapsed if g.id == group_id else g.collapsed)
+              for g in graph.groups.values()]
+    label = group.label or group.id
+    cmds: list[Command] = [SetGroupsCommand(groups)]
+    if movers and extent > 0:
+        moves = {}
+        for n in movers:
+            p = list(graph.pos(n))
+            p[axis] += shift
+            moves[n] = (p[0], p[1])
+        cmds.insert(0, MoveNodesCommand(moves, "Make room"))
+    return MacroCommand(f"{'Collapse' if collapsed else 'Expand'} '{label}'", cmds)
+
+
+def set_all_collapsed(graph: ModelGraph, collapsed: bool, direction: str) -> Command | None:
+    """Collapse (compact layout) or expand (full layout) every group, as one step."""
+    if not graph.groups:
+        return None
+    groups = [Group(g.id, g.label, list(g.nodes), collapsed) for g in graph.groups.values()]
+    layout = auto_layout(graph, direction, set(graph.groups) if collapsed else set())
+    return MacroCommand("Collapse all groups" if collapsed else "Expand all groups",
+                        [layout, SetGroupsCommand(groups)])
 
 
 def align(graph: ModelGraph, node_ids: list[str], axis: str) -> Command | None:

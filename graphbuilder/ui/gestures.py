@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QGraphicsSceneMouseEvent
 from graphbuilder.core.commands import MoveNodesCommand
 from graphbuilder.core.registry import get_op, has_op
 from graphbuilder.ui.connect_drag import ConnectionDrag
+from graphbuilder.ui.edits import group_anchor
 from graphbuilder.ui.group_item import CollapsedGroupItem
 from graphbuilder.ui.node_item import NodeItem, PortItem
 
@@ -80,9 +81,7 @@ class GestureMixin:
             if item.isVisible() and (item.x(), item.y()) != self.graph.pos(nid):
                 moves[nid] = self.snapped(item.x(), item.y())
         for box in self.collapsed.values():
-            members = [self.graph.pos(n) for n in box.members]
-            cx = sum(p[0] for p in members) / len(members)
-            cy = sum(p[1] for p in members) / len(members)
+            cx, cy = group_anchor(self.graph, box.members, self.direction)
             dx, dy = box.x() - cx, box.y() - cy
             if abs(dx) > 0.5 or abs(dy) > 0.5:
                 dx, dy = self.snapped(dx, dy)

@@ -26,11 +26,10 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from graphbuilder.compiler.shapes import ShapeReport
-from graphbuilder.core.commands import SetGroupsCommand
 from graphbuilder.core.errors import GraphFormatError
 from graphbuilder.core.fileformat import dumps_graph, loads_graph
 from graphbuilder.core.fixes import Fix
-from graphbuilder.core.graph import GraphEvent, Group, ModelGraph
+from graphbuilder.core.graph import GraphEvent, ModelGraph
 from graphbuilder.ui import edits
 from graphbuilder.ui.actions import build_actions, build_menus, build_toolbar, context_menu
 from graphbuilder.ui.analysis import LiveAnalysis
@@ -184,12 +183,8 @@ class MainWindow(DocumentMixin, QMainWindow):
             self.adopt_direction()
 
     def adopt_direction(self) -> None:
-        """Guess the flow direction of a loaded design from its edges (TB or LR)."""
-        dx = dy = 0.0
-        for e in self.graph.edges()[:400]:
-            (x1, y1), (x2, y2) = self.graph.pos(e.src), self.graph.pos(e.dst)
-            dx, dy = dx + abs(x2 - x1), dy + abs(y2 - y1)
-        direction = "LR" if dx > dy else "TB"
+        """Follow the flow direction of a loaded design (TB or LR)."""
+        direction = edits.flow_direction(self.graph)
         if direction != self.scene.direction:
             self.scene.set_direction(direction)
 
@@ -334,11 +329,9 @@ class MainWindow(DocumentMixin, QMainWindow):
             self.editor.execute(command)
 
     def set_all_groups(self, collapsed: bool) -> None:
-        if self.graph.groups:
-            groups = [Group(g.id, g.label, list(g.nodes), collapsed)
-                      for g in self.graph.groups.values()]
-            self.editor.execute(SetGroupsCommand(
-                groups, "Collapse all groups" if collapsed else "Expand all groups"))
+        command = edits.set_all_collapsed(self.graph, collapsed, self.scene.direction)
+        if command is not None:
+            self.editor.execute(command)
 
     def focus_find(self) -> None:
         self.docks["outline"].show()

@@ -15,10 +15,10 @@ from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGraphicsScene
 
 from graphbuilder.compiler.shapes import ShapeReport
-from graphbuilder.core.commands import SetGroupsCommand
 from graphbuilder.core.graph import GraphEvent, Group, ModelGraph
 from graphbuilder.ui.connect_drag import ConnectionDrag
 from graphbuilder.ui.edge_item import EdgeItem
+from graphbuilder.ui.edits import group_anchor, set_collapsed
 from graphbuilder.ui.gestures import GestureMixin
 from graphbuilder.ui.group_item import CollapsedGroupItem, GroupFrame
 from graphbuilder.ui.node_item import NODE_H, NodeItem
@@ -64,6 +64,7 @@ class GraphScene(GestureMixin, QGraphicsScene):
         self.edges.clear()
         self.frames.clear()
         self.collapsed.clear()
+        self._hidden_in.clear()
         for node_id in self.graph.nodes():
             self._add_node_item(node_id)
         for edge in self.graph.edges():
@@ -222,8 +223,7 @@ class GraphScene(GestureMixin, QGraphicsScene):
             if group.collapsed:
                 box = CollapsedGroupItem(group.id, group.label, members, self.theme,
                                          self.direction)
-                xs = [self.graph.pos(n) for n in members]
-                box.setPos(sum(p[0] for p in xs) / len(xs), sum(p[1] for p in xs) / len(xs))
+                box.setPos(*group_anchor(self.graph, members, self.direction))
                 box.setFlag(CollapsedGroupItem.GraphicsItemFlag.ItemIsMovable, not self.locked)
                 self.collapsed[group.id] = box
                 self.addItem(box)
@@ -249,12 +249,8 @@ class GraphScene(GestureMixin, QGraphicsScene):
         self.frames[group.id].set_rect(rect)
 
     def set_group_collapsed(self, group_id: str, collapsed: bool) -> None:
-        groups = [Group(g.id, g.label, list(g.nodes),
-                        collapsed if g.id == group_id else g.collapsed)
-                  for g in self.graph.groups.values()]
-        label = self.graph.groups[group_id].label
-        self.editor.execute(SetGroupsCommand(
-            groups, f"{'Collapse' if collapsed else 'Expand'} '{label}'"))
+        """Collapse/expand one group (one undo step), shifting what follows to make room."""
+        self.editor.execute(set_collapsed(self.graph, group_id, collapsed, self.direction))
 
     # ------------------------------------------------------------------ analysis
     def apply_report(self, report: ShapeReport) -> None:

@@ -124,7 +124,11 @@ def test_groups_collapse_to_one_node_and_expand(window) -> None:  # noqa: ANN001
     assert w.graph.groups, "simple_cnn has groups"
     gid = next(iter(w.graph.groups))
     members = w.graph.groups[gid].nodes
+    follower = next(n for n in w.graph.nodes() if w.graph.group_of(n) is not None
+                    and w.graph.group_of(n).id != gid)
+    y_before = w.graph.pos(follower)[1]
     w.scene.set_group_collapsed(gid, True)
+    assert w.graph.pos(follower)[1] < y_before  # collapsing closes the gap
     _settle(w)
     assert gid in w.scene.collapsed
     assert all(not w.scene.nodes[n].isVisible() for n in members)
@@ -136,6 +140,7 @@ def test_groups_collapse_to_one_node_and_expand(window) -> None:  # noqa: ANN001
     w.undo_stack.undo()
     _settle(w)
     assert gid not in w.scene.collapsed and gid in w.scene.frames
+    assert w.graph.pos(follower)[1] == y_before
     assert all(w.scene.nodes[n].isVisible() for n in members)
 
 
@@ -237,6 +242,27 @@ def test_onnx_export_from_file_menu_shows_verification(window, qtbot, tmp_path: 
     qtbot.waitUntil(lambda: not window._workers, timeout=120_000)
     assert target.exists()
     assert any("Verified with onnxruntime" in m for m in no_modal_dialogs), no_modal_dialogs
+
+
+def test_folded_template_opens_compact_and_expands_in_place(window) -> None:  # noqa: ANN001
+    w = window
+    assert w.open_template("resnet50")
+    _settle(w)
+    if not w.scene.collapsed:
+        pytest.skip("this zoo version ships resnet50 unfolded")
+    boxes = sorted(w.scene.collapsed.values(), key=lambda b: b.y())
+    assert max(b.y() - a.y() for a, b in zip(boxes, boxes[1:], strict=False)) <= 130
+    assert not w.isWindowModified()
+    gid = boxes[1].group_id
+    below = boxes[2].y()
+    w.scene.set_group_collapsed(gid, False)
+    _settle(w)
+    members = w.graph.groups[gid].nodes
+    bottom = max(w.graph.pos(n)[1] for n in members)
+    assert w.scene.collapsed[boxes[2].group_id].y() > bottom  # pushed down, no overlap
+    w.undo_stack.undo()
+    _settle(w)
+    assert w.scene.collapsed[boxes[2].group_id].y() == below
 
 
 def test_auto_layout_treats_collapsed_groups_as_one_node(window) -> None:  # noqa: ANN001
