@@ -223,10 +223,16 @@ class RunConfig:
         for key in ("base_lr", "max_lr"):
             v = getattr(s, key)
             _check(v is None or v > 0, f"schedule.{key}", "must be > 0")
+        known = ["loss", "val_loss"] + [p + m for m in self.metrics for p in ("", "val_")]
         for name, mon in (("early_stopping", self.early_stopping), ("checkpoint", self.checkpoint)):
             if mon is not None:
                 _choice(mon.mode, ("min", "max"), f"{name}.mode")
-                _check(bool(mon.monitor), f"{name}.monitor", "must name a metric (e.g. val_loss)")
+                _check(mon.monitor in known, f"{name}.monitor",
+                       f"unknown metric {mon.monitor!r}; expected one of {', '.join(known)}")
+                upward = mon.monitor.endswith(("accuracy", "iou", "top3", "top5"))
+                _check(upward == (mon.mode == "max"), f"{name}.mode",
+                       f"{mon.monitor!r} improves {'up' if upward else 'down'}wards: use mode "
+                       f"'{'max' if upward else 'min'}'")
         if self.early_stopping is not None:
             _check(self.early_stopping.patience >= 0, "early_stopping.patience", "must be >= 0")
         _choice(self.device, DEVICES, "device")

@@ -41,6 +41,9 @@ def test_contract_example_reads_and_round_trips():
     ({"schedule": {"name": "onecycle", "warmup_steps": 10}}, "schedule.warmup_steps"),
     ({"metrics": ["acc"]}, "metrics"),
     ({"early_stopping": {"mode": "up"}}, "early_stopping.mode"),
+    ({"early_stopping": {"monitor": "val_acc"}}, "early_stopping.monitor"),
+    ({"checkpoint": {"monitor": "val_accuracy"}}, "checkpoint.mode"),
+    ({"checkpoint": {"monitor": "val_mae", "mode": "min"}}, "checkpoint.monitor"),
     ({"precision": "fp8"}, "precision"),
     ({"version": 2}, "version"),
     ({"bogus": 1}, "bogus"),
@@ -52,6 +55,13 @@ def test_bad_values_name_the_key(doc, key):
     assert info.value.key == key
     assert str(info.value).startswith(key + ":")
     assert isinstance(info.value, ValueError)
+
+
+def test_monitors_of_configured_metrics_are_accepted():
+    cfg = RunConfig.from_dict({"metrics": ["iou"], "checkpoint": {"monitor": "val_iou",
+                                                                  "mode": "max"},
+                               "early_stopping": {"monitor": "loss"}})
+    assert cfg.checkpoint.monitor == "val_iou" and cfg.early_stopping.mode == "min"
 
 
 def test_replace_and_exponential_default():
