@@ -50,9 +50,9 @@ def main(theme_name: str = "light") -> None:
     w.open_template("simple_cnn")
     panel = install_training_ui(w, runs_root=Path(tempfile.mkdtemp()) / "runs")
     panel.set_theme(theme)
-    w.resize(1600, 1000)
+    w.resize(1600, 1080)
     w.show()
-    w.resizeDocks([w.training_dock], [560], Qt.Orientation.Vertical)
+    w.resizeDocks([w.training_dock], [620], Qt.Orientation.Vertical)
     wait(app, lambda: True)
     suffix = "" if theme_name == "light" else "_dark"
     base = {"data": {"dataset": "shapes", "size": 1500, "batch_size": 32, "val_fraction": 0.2},
@@ -96,7 +96,9 @@ def main(theme_name: str = "light") -> None:
         panel.grab().save(str(OUT / "dashboard_predictions.png"))
     done2: list = []
     panel.lr_finished.connect(done2.append)
-    panel.start_sweep([3e-4, 1e-3, 3e-3, 1e-2, 3e-2], 60)
+    panel.lr_view.candidates.setText("3e-4, 1e-3, 3e-3, 1e-2, 3e-2")
+    panel.lr_view.sweep_steps.setValue(60)
+    panel.lr_view.sweep_button.click()
     wait(app, lambda: bool(done2))
     done2.clear()
     panel.start_range_test(1e-6, 1.0, 100)

@@ -90,7 +90,7 @@ class LRView(QWidget):
         self.markers: list[Any] = []
         self.sweep_plot = style.make_plot("Sweep: loss per step", "step", "loss", theme)
         self.final_plot = style.make_plot("Sweep: final loss", "learning rate (log)",
-                                          "validation loss", theme)
+                                          "validation loss", theme, legend=None)
         self.final_plot.setLogMode(x=True, y=False)
         self.final = self.final_plot.plot([], [], name="final loss", pen=style.pen("#64748B", 1.2),
                                           symbol="o", symbolSize=9)
@@ -173,6 +173,9 @@ class LRView(QWidget):
             self.sweep_curves[i] = self.sweep_plot.plot(
                 [], [], name=f"lr {fmt_sci(lr)}", pen=style.pen(style.series_color(i), 1.8))
         self.final.setData([], [])
+        # label the candidates themselves: a narrow log range gets unreadable minor ticks
+        self.final_plot.getPlotItem().getAxis("bottom").setTicks(
+            [[(math.log10(lr), fmt_sci(lr)) for lr in lrs], []])
         self.final_points: list[tuple[float, float]] = []
         self.weights.setText("")
         self.status.setText(f"Sweep over {len(lrs)} learning rates running…")

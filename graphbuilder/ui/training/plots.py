@@ -60,7 +60,7 @@ class LivePlots(QWidget):
         self.epoch_plot = style.make_plot("Loss per epoch", "epoch", "loss", theme)
         self.metric_plot = style.make_plot("Metrics per epoch", "epoch", "value", theme,
                                            legend="bottom")
-        self.raw = _curve(self.loss_plot, "raw", style.TRAIN, 1.0, 70)
+        self.raw = _curve(self.loss_plot, "raw", style.TRAIN, 1.0, 95)
         self.smooth = _curve(self.loss_plot, "smoothed", style.TRAIN, 2.0)
         self.lr = _curve(self.lr_plot, "lr", style.LR, 2.0)
         self.train_epoch = _curve(self.epoch_plot, "train", style.TRAIN, 2.0, symbol="o")

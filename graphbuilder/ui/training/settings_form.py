@@ -279,8 +279,9 @@ class SettingsForm(QScrollArea):
         self.preview_curve.setData(list(range(1, len(lrs) + 1)), lrs)
         style.fit_flat_y(self.preview, lrs)
         note = f"{spe} steps/epoch" if exact else f"assuming {spe} steps/epoch"
-        self.preview.getPlotItem().setTitle(f"LR schedule preview ({note})")
-        style.style_plot(self.preview, self._theme)
+        c = style.theme_colors(self._theme)
+        self.preview.getPlotItem().setTitle(f"LR schedule preview ({note})", color=c["text"],
+                                            size="9.5pt", bold=True)
 
     def set_theme(self, theme: Any) -> None:
         self._theme = theme

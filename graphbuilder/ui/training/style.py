@@ -91,7 +91,7 @@ def make_plot(title: str, x_label: str, y_label: str, theme: Any = None,
     item.setMenuEnabled(False)
     # a fixed width: tick labels changing width ("0.5" -> "0.55") would otherwise
     # re-layout and repaint the whole plot on every redraw
-    item.getAxis("left").setWidth(54)
+    item.getAxis("left").setWidth(62)
     if legend:
         item.addLegend(offset=(-8, 8 if legend == "top" else -8), labelTextSize="8pt")
     return w
@@ -111,6 +111,10 @@ def style_plot(w: pg.PlotWidget, theme: Any) -> None:
         axis.setTickFont(font)
         axis.label.setDefaultTextColor(QColor(c["subtext"]))
         axis.enableAutoSIPrefix(False)
+        # disabling runs one last update that may leave a x1000 scale behind: undo it
+        axis.autoSIPrefixScale = 1.0
+        axis.labelUnitPrefix = ""
+        axis.picture = None
         # major ticks only: every grid line is re-rasterised on each repaint, and the
         # minor ones doubled the cost of a live redraw
         axis.setStyle(maxTickLevel=0)
