@@ -13,7 +13,7 @@ PKG = Path(__file__).resolve().parent.parent / "graphbuilder"
 ALLOWED = {
     "core": set(),
     "compiler": {"core"},
-    "zoo": {"core", "compiler"},
+    "zoo": {"core", "compiler", "resources"},
     "training": {"core", "compiler"},
     "ui": {"core", "compiler", "zoo", "training", "resources"},
 }
@@ -27,7 +27,10 @@ def _imports(path: Path) -> list[str]:
         if isinstance(node, ast.Import):
             names += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.append(node.module)
+            if node.module == "graphbuilder":  # from graphbuilder import resources
+                names += [f"graphbuilder.{a.name}" for a in node.names]
+            else:
+                names.append(node.module)
     return names
 
 
@@ -53,3 +56,16 @@ def test_layer_imports(layer: str) -> None:
 def test_cli_imports_no_qt() -> None:
     for name in _imports(PKG / "cli.py"):
         assert name.split(".")[0] not in QT
+
+
+def test_import_linter_contracts_hold() -> None:
+    """The same rules as import-linter contracts (pyproject.toml), for editors and CI alike."""
+    import shutil
+    import subprocess
+    import sys
+
+    exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    if exe is None:
+        pytest.skip("import-linter is not installed")
+    proc = subprocess.run([exe], capture_output=True, text=True, cwd=PKG.parent, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:]
