@@ -241,7 +241,9 @@ class Trainer:
                     else nullcontext())
         mix = loaders.mix
         cl = cfg.channels_last
-        check_every = 1 if device.type == "cpu" else 25
+        # under DDP the check is collective (every rank must stop at the same step, or the
+        # others hang in the next all-reduce), so it runs less often
+        check_every = 25 if dist is not None or device.type != "cpu" else 1
         tracker = MetricTracker(cfg.metrics, loaders.num_classes)
         es = cfg.early_stopping
         es_best, es_wait = None, 0
@@ -289,7 +291,7 @@ class Trainer:
                 loss_sum += loss
                 # float() of a CPU scalar costs ~0.6 us (torch.isfinite ~17 us); on a GPU it
                 # syncs, hence only every check_every steps there
-                if step % check_every == 0 and not math.isfinite(float(loss_sum)):
+                if step % check_every == 0 and not _finite(loss_sum, dist):
                     raise NonFiniteLossError(self._nan_message(step, epoch, log))
                 if self.step_events:
                     now = time.perf_counter()
@@ -299,8 +301,6 @@ class Trainer:
                     t_last = now
                 if step >= total and cut:  # max_steps; else let the loader finish its
                     break  # epoch, so the shuffling RNG state matches an uncut run
-            if not math.isfinite(float(loss_sum)):
-                raise NonFiniteLossError(self._nan_message(step, epoch, log))
             if self._stop.is_set() and n_batches == 0:
                 reason = "stopped"
                 break
@@ -309,6 +309,8 @@ class Trainer:
                     {"s": loss_sum.reshape(1), "n": torch.tensor([float(n_batches)],
                                                                  device=device)})
                 loss_sum, n_batches = red["s"][0], int(red["n"][0])
+            if not math.isfinite(float(loss_sum)):
+                raise NonFiniteLossError(self._nan_message(step, epoch, log))
             metrics = {"loss": float(loss_sum) / max(n_batches, 1)}
             metrics.update(self._validate(train_model, loaders, loss_fn, tracker, device,
                                           autocast, dist))
@@ -435,6 +437,13 @@ def first_loss(model: nn.Module, loss_fn: nn.Module, x: Any, y: Any, cfg: RunCon
         raise DataError(f"the model output {shape(out)} does not fit the targets {shape(y)} "
                         f"({str(y.dtype).replace('torch.', '')}) with loss '{cfg.loss}': "
                         f"{hint}({exc})") from exc
+
+
+def _finite(loss_sum: torch.Tensor, dist: Any) -> bool:
+    """Is the running loss finite (on every rank, under DDP)?"""
+    if dist is None:
+        return math.isfinite(float(loss_sum))
+    return math.isfinite(float(dist_util.all_reduce_sums({"s": loss_sum.reshape(1)})["s"][0]))
 
 
 def _better(value: float, best: float, mode: str, delta: float = 0.0) -> bool:
