@@ -214,7 +214,7 @@ class Inspector(QWidget):
         if self.node_id is None:
             return
         current = self.graph.params(self.node_id).get(p.name)
-        if value == current and p.name in self.graph.raw_params(self.node_id):
+        if value == current:  # focus left an untouched field: no undo step, not dirty
             self.messages[p.name].setVisible(False)
             return
         msg = p.check(value)

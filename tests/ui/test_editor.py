@@ -301,3 +301,12 @@ def test_group_and_ungroup_selection(window, monkeypatch) -> None:  # noqa: ANN0
     w.undo_stack.undo()
     w.undo_stack.undo()
     assert [g.label for g in w.graph.groups.values()].count("Head") == 0
+
+
+def test_untouched_field_losing_focus_is_not_an_edit(window) -> None:  # noqa: ANN001
+    w = window
+    w.scene.select_nodes(["stage1.conv"])
+    depth = w.undo_stack.count()
+    w.inspector.fields["kernel_size"].editingFinished.emit()
+    w.inspector.fields["padding_mode"].activated.emit(0)
+    assert w.undo_stack.count() == depth and not w.isWindowModified()
