@@ -138,9 +138,12 @@ class _Stepper:
         self.amp = amp
         self.scaler = scaler or torch.amp.GradScaler(device.type, enabled=amp == torch.float16)
         self.loss_fn = make_loss(cfg)
+        self.mix: Any = None  # MixUp/CutMix of the config, as the trainer applies it
 
     def step(self, x: Any, y: Any) -> torch.Tensor:
         x, y = to_device(x, self.device, self.cfg.channels_last), to_device(y, self.device)
+        if self.mix is not None:
+            x, y = self.mix(x, y)
         with torch.autocast(self.device.type, dtype=self.amp or torch.float32,
                             enabled=self.amp is not None):
             loss = self.loss_fn(forward(self.model, x), y)
@@ -155,17 +158,19 @@ class _Stepper:
 
 
 def _setup(model: nn.Module, config: RunConfig | dict | None, data: DataBundle | tuple | None,
-           input_shape: tuple[int, ...] | None) -> tuple[RunConfig, torch.device, Any]:
+           input_shape: tuple[int, ...] | None
+           ) -> tuple[RunConfig, torch.device, tuple[Any, Any], Any]:
+    """Config, device, (train, val) loaders and the batch mixer (MixUp/CutMix or None)."""
     cfg = config if isinstance(config, RunConfig) else RunConfig.from_dict(config)
     device = select_device(cfg.device)
     if isinstance(data, tuple):
-        return cfg, device, data
+        return cfg, device, data, None
     if data is None:
         from graphbuilder.training.datasets import load_data
 
         data = load_data(cfg.data, seed=cfg.seed, input_shape=input_shape)
-    loaders = make_loaders(data, cfg)
-    return cfg, device, (loaders.train, loaders.val)
+    loaders = make_loaders(data, cfg, pin_memory=device.type == "cuda")
+    return cfg, device, (loaders.train, loaders.val), loaders.mix
 
 
 def lr_range_test(model: nn.Module, config: RunConfig | dict | None = None,
@@ -188,7 +193,7 @@ def lr_range_test(model: nn.Module, config: RunConfig | dict | None = None,
         raise ValueError("num_steps must be >= 2")
     if mode not in ("exp", "linear"):
         raise ValueError(f"mode must be 'exp' or 'linear' (got {mode!r})")
-    cfg, device, (train, _val) = _setup(model, config, data, input_shape)
+    cfg, device, (train, _val), mix = _setup(model, config, data, input_shape)
     model.to(device)
     snap = StateSnapshot(model, optimizer, scaler)
     lrs: list[float] = []
@@ -198,6 +203,7 @@ def lr_range_test(model: nn.Module, config: RunConfig | dict | None = None,
         torch.manual_seed(cfg.seed)
         opt = optimizer or make_optimizer(model, cfg.optimizer, lr=start_lr)
         stepper = _Stepper(model, cfg, device, opt, scaler)
+        stepper.mix = mix
         model.train()
         avg, best, over = 0.0, math.inf, 0
         recent: list[float] = []
@@ -299,7 +305,7 @@ def lr_sweep(model: nn.Module, config: RunConfig | dict | None = None, data: Any
     the same batch order; yield an :class:`LRPoint` per candidate, then the result."""
     if not lrs:
         raise ValueError("lr_sweep needs at least one learning rate")
-    cfg, device, (train, val) = _setup(model, config, data, input_shape)
+    cfg, device, (train, val), mix = _setup(model, config, data, input_shape)
     model.to(device)
     snap = StateSnapshot(model)
     scores: list[float] = []
@@ -309,6 +315,7 @@ def lr_sweep(model: nn.Module, config: RunConfig | dict | None = None, data: Any
             torch.manual_seed(cfg.seed)
             opt = make_optimizer(model, cfg.optimizer, lr=lr)
             stepper = _Stepper(model, cfg, device, opt, None)
+            stepper.mix = mix
             model.train()
             gen = getattr(train, "generator", None)
             if isinstance(gen, torch.Generator):
