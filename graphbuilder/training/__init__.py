@@ -27,8 +27,9 @@ from graphbuilder.training.events import (
     RunStarted,
     StepEnd,
 )
+from graphbuilder.training.graph_training import train_graph, trainer_for_graph
 from graphbuilder.training.schedules import preview_schedule
-from graphbuilder.training.trainer import Trainer, train_graph, trainer_for_graph
+from graphbuilder.training.trainer import Trainer
 
 __all__ = [
     "CheckpointSaved", "ConfigError", "EpochEnd", "LRPoint", "RunConfig", "RunEnded",

@@ -203,7 +203,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     from graphbuilder.training import distributed
-    from graphbuilder.training.trainer import trainer_for_graph
+    from graphbuilder.training.graph_training import trainer_for_graph
 
     dist = distributed.init_from_env(args.device or "auto")
     main = dist is None or dist.rank == 0
@@ -284,91 +284,9 @@ def _slug(name: str) -> str:
 
 # -- lr-find ------------------------------------------------------------------------------------
 def cmd_lr_find(args: argparse.Namespace) -> int:
-    return _guard(_lr_find, args)
+    from graphbuilder.training.cli_lr_find import run_lr_find
 
-
-def _lr_find(args: argparse.Namespace) -> int:
-    from graphbuilder.compiler.fx_compile import compile_graph
-    from graphbuilder.training.lr_finder import LRFinderResult, SweepResult, lr_range_test, lr_sweep
-
-    if args.plot and importlib.util.find_spec("matplotlib") is None:
-        raise CLIError("--plot needs matplotlib, which is not installed "
-                       "(pip install matplotlib), or use --json and plot elsewhere")
-    graph, cfg, bundle, shape = prepare(args)
-    model = compile_graph(graph, seed=cfg.seed)
-    if args.sweep:
-        try:
-            lrs = [float(v) for v in args.sweep.split(",") if v.strip()]
-        except ValueError:
-            raise CLIError(f"--sweep: expected comma-separated numbers, got {args.sweep!r}") \
-                from None
-        if not lrs or any(lr <= 0 for lr in lrs):
-            raise CLIError("--sweep: learning rates must be positive")
-        events = lr_sweep(model, cfg, bundle, lrs=lrs, steps=args.sweep_steps)
-    else:
-        if not (0 < args.start < args.end):
-            raise CLIError(f"--start/--end: need 0 < start < end (got {args.start}, {args.end})")
-        if args.steps < 5:
-            raise CLIError("--steps: need at least 5 steps")
-        events = lr_range_test(model, cfg, bundle, start_lr=args.start, end_lr=args.end,
-                               num_steps=args.steps, mode=args.mode)
-    result: Any = None
-    for ev in events:
-        if isinstance(ev, (LRFinderResult, SweepResult)):
-            result = ev
-        elif not args.json:
-            print(f"lr={ev.lr:.3e}  loss={ev.loss:.4f}", file=sys.stderr)
-    if isinstance(result, SweepResult):
-        doc = {"lrs": result.lrs, "losses": _finite(result.losses), "best_lr": result.best_lr,
-               "suggested_lr": result.best_lr}
-        if args.json:
-            print(json.dumps(doc))
-        else:
-            print(f"best learning rate: {result.best_lr}")
-        if args.plot:
-            _plot(args.plot, result.lrs, result.losses, result.best_lr, "final loss")
-        return 0
-    doc = {"lrs": result.lrs, "losses": _finite(result.losses),
-           "suggested_lr": result.suggested_lr, "diverged_at": result.diverged_at,
-           "suggestions": result.suggestions}
-    if args.json:
-        print(json.dumps(doc))
-    else:
-        print(f"suggested learning rate: {_fmt(result.suggested_lr)} (valley)")
-        for k, v in result.suggestions.items():
-            print(f"  {k}: {_fmt(v)}")
-        print("  diverged at: " + (_fmt(result.diverged_at) if result.diverged_at else "never"))
-    if args.plot:
-        _plot(args.plot, result.lrs, result.losses, result.suggested_lr, "loss")
-    return 0
-
-
-def _finite(values: list[float]) -> list[float | None]:
-    """JSON has no NaN/inf: non-finite losses become null."""
-    import math
-
-    return [v if math.isfinite(v) else None for v in values]
-
-
-def _plot(path: str, lrs: list[float], losses: list[float], mark: float | None,
-          ylabel: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(lrs, losses, marker="." if len(lrs) < 20 else None)
-    ax.set_xscale("log")
-    ax.set_xlabel("learning rate")
-    ax.set_ylabel(ylabel)
-    if mark:
-        ax.axvline(mark, color="r", linestyle="--", label=f"suggested {mark:.2e}")
-        ax.legend()
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    print(f"plot saved to {path}", file=sys.stderr)
+    return _guard(run_lr_find, args)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,7 +37,7 @@ from graphbuilder.training.device import select_device
 from graphbuilder.training.events import LRPoint
 from graphbuilder.training.metrics import make_loss
 from graphbuilder.training.optim import make_optimizer, set_lr
-from graphbuilder.training.trainer import forward, to_device
+from graphbuilder.training.stepping import forward, to_device
 
 
 @dataclass

@@ -51,43 +51,17 @@ from graphbuilder.training.metrics import MetricTracker, make_loss
 from graphbuilder.training.optim import make_optimizer
 from graphbuilder.training.runlog import RunLog
 from graphbuilder.training.schedules import Schedule
+from graphbuilder.training.stepping import (
+    NonFiniteLossError,
+    finite,
+    first_loss,
+    forward,
+    is_oom,
+    seed_everything,
+    to_device,
+)
 
 Listener = Callable[[Event], Any]
-
-
-class NonFiniteLossError(RuntimeError):
-    """The loss became NaN/inf (reported as RunFailed kind "nan")."""
-
-
-def seed_everything(seed: int) -> None:
-    """Seed torch (all devices), numpy and python's ``random``."""
-    import random
-
-    import numpy as np
-
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
-def forward(model: nn.Module, x: Any) -> torch.Tensor:
-    """Call the model on one input or a tuple of inputs; keep the first output."""
-    out = model(*x) if isinstance(x, (tuple, list)) else model(x)
-    return out[0] if isinstance(out, (tuple, list)) else out
-
-
-def to_device(x: Any, device: torch.device, channels_last: bool = False) -> Any:
-    if isinstance(x, (tuple, list)):
-        return type(x)(to_device(v, device, channels_last) for v in x)
-    x = x.to(device, non_blocking=True)
-    if channels_last and x.ndim == 4:
-        x = x.contiguous(memory_format=torch.channels_last)
-    return x
-
-
-def is_oom(exc: BaseException) -> bool:
-    return isinstance(exc, torch.OutOfMemoryError) or (
-        isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower())
 
 
 class Trainer:
@@ -291,7 +265,7 @@ class Trainer:
                 loss_sum += loss
                 # float() of a CPU scalar costs ~0.6 us (torch.isfinite ~17 us); on a GPU it
                 # syncs, hence only every check_every steps there
-                if step % check_every == 0 and not _finite(loss_sum, dist):
+                if step % check_every == 0 and not finite(loss_sum, dist):
                     raise NonFiniteLossError(self._nan_message(step, epoch, log))
                 if self.step_events:
                     now = time.perf_counter()
@@ -403,77 +377,7 @@ class Trainer:
                 f"{kept}. Try a lower learning rate, gradient clipping or fp32.")
 
 
-def first_loss(model: nn.Module, loss_fn: nn.Module, x: Any, y: Any, cfg: RunConfig,
-               num_classes: int | None) -> torch.Tensor:
-    """The loss of the first batch; a shape/dtype mismatch becomes a DataError in words."""
-    shape = lambda t: list(t.shape[1:]) if hasattr(t, "shape") else "?"  # noqa: E731
-    xs = [shape(v) for v in x] if isinstance(x, (tuple, list)) else shape(x)
-    try:
-        out = forward(model, x)
-    except (RuntimeError, ValueError, IndexError, TypeError) as exc:
-        if is_oom(exc):
-            raise
-        raise DataError(f"the model does not accept the data: samples are {xs} "
-                        f"(without the batch axis); check the Input node's shape ({exc})"
-                        ) from exc
-    if cfg.loss == "cross_entropy" and out.ndim >= 2 and out.shape[1] == 1:
-        raise DataError("loss 'cross_entropy' with a single model output is always 0: give the "
-                        "last layer one output per class, or use 'mse' (regression) or "
-                        "'bce_with_logits' (yes/no)")
-    try:
-        return loss_fn(out, y)
-    except (RuntimeError, ValueError, IndexError) as exc:
-        if is_oom(exc):
-            raise
-        hint = ""
-        if cfg.loss == "cross_entropy" and num_classes and out.ndim >= 2 and \
-                out.shape[1] != num_classes:
-            hint = f"the last layer needs {num_classes} outputs (one per class), not " \
-                   f"{out.shape[1]}; "
-        elif cfg.loss == "cross_entropy" and y.is_floating_point() and y.shape != out.shape:
-            hint = "cross_entropy needs class targets: for regression use loss 'mse'; "
-        elif cfg.loss != "cross_entropy" and not y.is_floating_point():
-            hint = f"loss '{cfg.loss}' needs numeric targets; for classes use 'cross_entropy'; "
-        raise DataError(f"the model output {shape(out)} does not fit the targets {shape(y)} "
-                        f"({str(y.dtype).replace('torch.', '')}) with loss '{cfg.loss}': "
-                        f"{hint}({exc})") from exc
-
-
-def _finite(loss_sum: torch.Tensor, dist: Any) -> bool:
-    """Is the running loss finite (on every rank, under DDP)?"""
-    if dist is None:
-        return math.isfinite(float(loss_sum))
-    return math.isfinite(float(dist_util.all_reduce_sums({"s": loss_sum.reshape(1)})["s"][0]))
-
-
 def _better(value: float, best: float, mode: str, delta: float = 0.0) -> bool:
     if not math.isfinite(value):
         return False
     return value < best - delta if mode == "min" else value > best + delta
-
-
-def trainer_for_graph(graph: Any, config: RunConfig | dict | None = None, **kwargs: Any
-                      ) -> Trainer:
-    """Compile ``graph`` (seeded by the config) and wrap it in a :class:`Trainer`.
-
-    ``config`` defaults to ``graph.training``; the Input node's shape sizes local images.
-    """
-    from graphbuilder.compiler.fx_compile import compile_graph
-
-    cfg = RunConfig.from_dict(config if config is not None else graph.training)
-    model = compile_graph(graph, seed=cfg.seed)
-    shape = None
-    inputs = graph.input_nodes()
-    if len(inputs) == 1:
-        shape = tuple(graph.params(inputs[0]).get("shape") or ()) or None
-    kwargs.setdefault("input_shape", shape)
-    return Trainer(model, cfg, **kwargs)
-
-
-def train_graph(graph: Any, config: RunConfig | dict | None = None, *,
-                listeners: Iterable[Listener] = (), **kwargs: Any
-                ) -> tuple[nn.Module, RunEnded | RunFailed]:
-    """Compile and train ``graph``; returns ``(trained GraphModule, final event)``."""
-    trainer = trainer_for_graph(graph, config, **kwargs)
-    final = trainer.fit(listeners)
-    return trainer.model, final
