@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QToolBar
+from PySide6.QtWidgets import QMenu, QMessageBox, QToolBar
 from shiboken6 import isValid
 
 if TYPE_CHECKING:
@@ -118,6 +118,8 @@ def build_actions(w: MainWindow) -> dict[str, QAction]:
                        ("layout_lr", "Layout →"), ("zoom_fit", "Fit"), ("zoom_in", "Zoom +"),
                        ("zoom_out", "Zoom −")):
         a[key].setIconText(short)
+    a["shortcuts"] = _action(w, "&Keyboard and Mouse", lambda: show_shortcuts(w, a),
+                             Std.HelpContents)
     a["about"] = _action(w, "&About GraphBuilder", w.about)
     return a
 
@@ -149,8 +151,31 @@ def build_menus(w: MainWindow, a: dict[str, QAction]) -> dict[str, QMenu]:
     menu("&Arrange", ["layout_tb", "layout_lr", None, "align_v", "align_h", "distribute_h",
                       "distribute_v"])
     menu("&Run", [])
-    menu("&Help", ["about"])
+    menu("&Help", ["shortcuts", None, "about"])
     return menus
+
+
+_MOUSE = [
+    ("Drag from the palette", "add a layer where you drop it"),
+    ("Double-click in the palette", "add after the selected layer, connected"),
+    ("Drag from a port", "connect: valid targets light up green"),
+    ("Drag on empty canvas", "rubber-band selection"),
+    ("Middle-drag / wheel", "pan / zoom (Shift+wheel scrolls)"),
+    ("Arrow keys", "nudge the selection (pan when nothing is selected)"),
+    ("Double-click a folded block", "expand it to edit inside; ▾ folds it again"),
+    ("Right-click a red layer", "one-click fixes"),
+]
+
+
+def show_shortcuts(w: MainWindow, a: dict[str, QAction]) -> None:
+    rows = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in _MOUSE)
+    keys = "".join(
+        f"<tr><td><b>{act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)}</b>"
+        f"</td><td>{act.text().replace('&', '')}</td></tr>"
+        for act in a.values() if not act.shortcut().isEmpty())
+    QMessageBox.information(w, "Keyboard and mouse",
+                            f"<table cellspacing=4>{rows}</table><hr>"
+                            f"<table cellspacing=4>{keys}</table>")
 
 
 def context_menu(w: MainWindow, node_id: str | None) -> QMenu:

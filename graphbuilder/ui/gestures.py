@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QGraphicsSceneMouseEvent
 
 from graphbuilder.core.commands import MoveNodesCommand
@@ -94,6 +94,14 @@ class GestureMixin:
             for nid, item in self.nodes.items():
                 item.setPos(*self.graph.pos(nid))
         self._groups_timer.start()
+
+    def keyPressEvent(self: GraphScene, event: Any) -> None:
+        if self._drag is not None and event.key() == Qt.Key.Key_Escape:
+            self._drag.finish(QPointF(1e9, 1e9))  # released nowhere: cancelled
+            self._drag = None
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def nudge(self: GraphScene, dx: float, dy: float) -> None:
         """Move the selected nodes by (dx, dy) as one undo step (arrow keys)."""

@@ -310,3 +310,23 @@ def test_untouched_field_losing_focus_is_not_an_edit(window) -> None:  # noqa: A
     w.inspector.fields["kernel_size"].editingFinished.emit()
     w.inspector.fields["padding_mode"].activated.emit(0)
     assert w.undo_stack.count() == depth and not w.isWindowModified()
+
+
+def test_escape_cancels_a_connection_drag(window) -> None:  # noqa: ANN001
+    w = window
+    _settle(w)
+    w.view.reset_zoom()
+    port = w.scene.nodes["x"].out_port
+    w.view.centerOn(port)
+    QApplication.processEvents()
+    vp = w.view.viewport()
+    QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     _view_point(w, port.scenePos()))
+    assert w.scene._drag is not None
+    edges = len(w.graph.edges())
+    QTest.keyClick(w.view, Qt.Key.Key_Escape)
+    assert w.scene._drag is None
+    assert not any(p.highlighted for n in w.scene.nodes.values() for p in n.in_ports.values())
+    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       _view_point(w, port.scenePos()))
+    assert len(w.graph.edges()) == edges
