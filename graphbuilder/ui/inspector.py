@@ -289,10 +289,11 @@ class Inspector(QWidget):
             button.clicked.connect(lambda _=False, f=fix: self.fix_requested.emit(f))
             self.fix_box.addWidget(button)
 
-    def setEnabled(self, enabled: bool) -> None:  # noqa: D401 - Qt override
-        super().setEnabled(enabled)
-        self.scroll.setToolTip("" if enabled else "Editing is locked")
-        if not enabled:
+    def set_locked(self, locked: bool) -> None:
+        """Read-only while the design is locked (e.g. training): fields greyed out."""
+        self.setEnabled(not locked)
+        self.scroll.setToolTip("Editing is locked" if locked else "")
+        if locked:
             self.scroll.viewport().setCursor(Qt.CursorShape.ForbiddenCursor)
         else:
             self.scroll.viewport().unsetCursor()

@@ -220,7 +220,7 @@ class MainWindow(EditingMixin, DocumentMixin, QMainWindow):
         self.editor.set_locked(locked, reason)
         self.scene.set_locked(locked)
         self.view.set_lock_text(reason or "Editing is locked" if locked else "")
-        self.inspector.setEnabled(not locked)
+        self.inspector.set_locked(locked)
         self.palette.setEnabled(not locked)
         for key in ("undo", "redo", "cut", "paste", "duplicate", "delete", "new", "open",
                     "group", "ungroup",
