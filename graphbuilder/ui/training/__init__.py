@@ -69,7 +69,7 @@ def _add_actions(window: Any, panel: TrainingPanel, dock: QDockWidget) -> None:
         ("Stop", "Shift+F5", panel.stop),
         (None, None, None),
         ("LR range test", None, lambda: (show_dock(), panel.lr_view._request_range())),
-        ("Training dashboard", "Ctrl+Shift+T", show_dock),
+        ("Training dashboard", "Ctrl+Alt+T", show_dock),
     ]
     acts: dict[str, QAction] = {}
     for title, key, fn in specs:

@@ -41,6 +41,12 @@ class EvalResult:
     num_classes: int | None = None
 
 
+def forward(model: torch.nn.Module, x: Any) -> torch.Tensor:
+    """The model's first output for one input or a tuple of inputs (as the trainer)."""
+    out = model(*x) if isinstance(x, (tuple, list)) else model(x)
+    return out[0] if isinstance(out, (tuple, list)) else out
+
+
 def _image(x: torch.Tensor) -> np.ndarray | None:
     if x.ndim != 3 or x.shape[0] not in (1, 3):
         return None
@@ -68,7 +74,6 @@ def evaluate_job(run_dir: str | Path, count: int = 8) -> Iterator[EvalResult]:
     from graphbuilder.training.data import make_loaders
     from graphbuilder.training.datasets import load_data
     from graphbuilder.training.metrics import MetricTracker, make_loss
-    from graphbuilder.training.trainer import forward
     from graphbuilder.ui.training.jobs import input_shape_of
 
     run_dir = Path(run_dir)

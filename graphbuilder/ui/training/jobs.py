@@ -101,8 +101,8 @@ def range_test_job(graph: ModelGraph, config: dict[str, Any], start_lr: float, e
 def sweep_job(graph: ModelGraph, config: dict[str, Any], lrs: list[float], steps: int
               ) -> Iterator[Any]:
     """A short constant-LR run per candidate from the same weights and batch order."""
+    from graphbuilder.training import Trainer
     from graphbuilder.training.datasets import load_data
-    from graphbuilder.training.trainer import Trainer
 
     base = RunConfig.from_dict(config)
     model = compile_for(graph, base)

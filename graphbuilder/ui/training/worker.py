@@ -107,7 +107,7 @@ class TrainingJob:
         self._stopped = False
 
     def __call__(self) -> Iterator[Any]:
-        from graphbuilder.training.trainer import trainer_for_graph
+        from graphbuilder.training import trainer_for_graph
 
         run_dir = str(self.run_dir) if self.run_dir else None
         if self._stopped:
