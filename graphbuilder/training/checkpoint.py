@@ -40,6 +40,39 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: Any = "cpu") -> 
     return state
 
 
+def training_state(model: torch.nn.Module, optimizer: torch.optim.Optimizer, schedule: Any,
+                   scaler: torch.amp.GradScaler, data_generator: torch.Generator | None,
+                   **extra: Any) -> dict[str, Any]:
+    """Everything a resumed run needs: weights, optimizer, schedule, scaler, RNG states
+    (torch, and the shuffling generator so the batch order continues) plus ``extra``
+    (config, epoch, step, metrics, history...)."""
+    state = {"format": 1, "model": unwrap(model).state_dict(),
+             "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
+             "scaler": scaler.state_dict(), "rng": torch.get_rng_state(), **extra}
+    if data_generator is not None:
+        state["data_rng"] = data_generator.get_state()
+    return state
+
+
+def restore_training_state(state: dict[str, Any], model: torch.nn.Module,
+                           optimizer: torch.optim.Optimizer, schedule: Any,
+                           scaler: torch.amp.GradScaler,
+                           data_generator: torch.Generator | None) -> None:
+    """Load what :func:`training_state` saved back into live objects."""
+    try:
+        unwrap(model).load_state_dict(state["model"])
+    except RuntimeError as exc:
+        raise CheckpointError(f"the checkpoint does not fit this model ({exc})") from None
+    optimizer.load_state_dict(state["optimizer"])
+    schedule.load_state_dict(state["schedule"])
+    if state.get("scaler"):
+        scaler.load_state_dict(state["scaler"])
+    if "rng" in state:
+        torch.set_rng_state(state["rng"].cpu())
+    if "data_rng" in state and data_generator is not None:
+        data_generator.set_state(state["data_rng"].cpu())
+
+
 def unwrap(model: torch.nn.Module) -> torch.nn.Module:
     """The plain module under DDP / torch.compile wrappers (for state_dict keys)."""
     while True:

@@ -30,7 +30,9 @@ from graphbuilder.training import distributed as dist_util
 from graphbuilder.training.checkpoint import (
     CheckpointError,
     load_checkpoint,
+    restore_training_state,
     save_checkpoint,
+    training_state,
     unwrap,
 )
 from graphbuilder.training.config import ConfigError, RunConfig
@@ -188,18 +190,10 @@ class Trainer:
         best = None
         if self.resume_from:
             ck = load_checkpoint(self.resume_from, map_location=device)
-            unwrap(model).load_state_dict(ck["model"])
-            optimizer.load_state_dict(ck["optimizer"])
-            schedule.load_state_dict(ck["schedule"])
-            if ck.get("scaler"):
-                scaler.load_state_dict(ck["scaler"])
+            restore_training_state(ck, model, optimizer, schedule, scaler, loaders.generator)
             start_epoch, step, best = ck["epoch"] + 1, ck["step"], ck.get("best")
             self.history = list(ck.get("history", []))
             self.best_metrics = dict(ck.get("best_metrics", {}))
-            if "rng" in ck:
-                torch.set_rng_state(ck["rng"].cpu())
-            if "data_rng" in ck and loaders.generator is not None:
-                loaders.generator.set_state(ck["data_rng"].cpu())
         start_step = step
         train_model: nn.Module = model
         if dist is not None:
@@ -298,16 +292,11 @@ class Trainer:
             if is_best:
                 best = value
                 self.best_metrics = dict(metrics, epoch=epoch)
-            state = None
             if log.enabled:
-                state = {"model": unwrap(model).state_dict(), "optimizer": optimizer.state_dict(),
-                         "schedule": schedule.state_dict(), "scaler": scaler.state_dict(),
-                         "config": cfg.to_dict(), "epoch": epoch, "step": step,
-                         "metrics": metrics, "best": best, "history": self.history,
-                         "best_metrics": self.best_metrics,
-                         "rng": torch.get_rng_state(), "format": 1}
-                if loaders.generator is not None:
-                    state["data_rng"] = loaders.generator.get_state()
+                state = training_state(model, optimizer, schedule, scaler, loaders.generator,
+                                       config=cfg.to_dict(), epoch=epoch, step=step,
+                                       metrics=metrics, best=best, history=self.history,
+                                       best_metrics=self.best_metrics)
                 if cfg.checkpoint.keep_last:
                     path = log.path("last.pt")
                     save_checkpoint(path, state)

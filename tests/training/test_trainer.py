@@ -254,3 +254,11 @@ def test_gui_pattern_worker_thread_controlled_from_the_main_thread():
     assert not worker.is_alive()
     last = list(events.queue)[-1]
     assert isinstance(last, RunEnded) and last.reason == "stopped"
+
+
+def test_resume_into_a_different_model_is_a_clear_error(tmp_path):
+    Trainer(_model(), {**SPIRALS, "epochs": 1}, run_dir=tmp_path, step_events=False).fit()
+    other = compile_graph(mlp(hidden=8), seed=0)
+    final = Trainer(other, SPIRALS, resume_from=tmp_path / "last.pt").fit()
+    assert isinstance(final, RunFailed) and final.kind == "config"
+    assert "does not fit this model" in final.message
