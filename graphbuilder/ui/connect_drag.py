@@ -22,6 +22,21 @@ if TYPE_CHECKING:
     from graphbuilder.ui.scene import GraphScene
 
 
+#: Ops that take integer token ids; every other op wants floating-point tensors.
+INT_INPUT_OPS = {"Embedding"}
+#: Ops that pass any dtype through.
+ANY_DTYPE_OPS = {"Output", "Identity", "Reshape", "Permute", "Flatten", "Concat",
+                 "SelectToken"}
+
+
+def dtype_fits(src_dtype: str | None, dst_op: str) -> bool:
+    """Typed ports: integer tensors feed Embedding (or pass-through ops), floats the rest.
+    Unknown dtypes (shape not inferred yet) are given the benefit of the doubt."""
+    if src_dtype is None or dst_op in ANY_DTYPE_OPS:
+        return True
+    return (src_dtype == "int64") == (dst_op in INT_INPUT_OPS)
+
+
 class ConnectionDrag:
     def __init__(self, scene: GraphScene, port: PortItem) -> None:
         self.scene = scene
@@ -29,10 +44,17 @@ class ConnectionDrag:
         g = scene.graph.g
         node = port.node.node_id
         self.targets: list[PortItem] = []
+        report = scene.report
+
+        def dtype(nid: str) -> str | None:
+            info = report.nodes.get(nid) if report is not None else None
+            return info.dtype if info is not None else None
+
         if port.is_output:
             banned = nx.ancestors(g, node) | {node}  # feeding them would make a loop
             for nid, item in scene.nodes.items():
-                if nid in banned or not item.isVisible():
+                if nid in banned or not item.isVisible() or \
+                        not dtype_fits(dtype(node), item.op):
                     continue
                 taken = scene.graph.inputs_of(nid)
                 self.targets += [p for name, p in item.in_ports.items()
@@ -42,7 +64,8 @@ class ConnectionDrag:
             current = scene.graph.inputs_of(node).get(port.name)
             self.targets = [item.out_port for nid, item in scene.nodes.items()
                             if item.out_port is not None and nid not in banned
-                            and nid != current and item.isVisible()]
+                            and nid != current and item.isVisible()
+                            and dtype_fits(dtype(nid), port.node.op)]
         for target in self.targets:
             target.set_highlighted(True)
         self.line = QGraphicsPathItem()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QUndoView,
     QWidget,
 )
 from shiboken6 import isValid
@@ -72,7 +73,12 @@ class MainWindow(EditingMixin, DocumentMixin, QMainWindow):
             "problems": self._dock("Problems", self.problems,
                                    Qt.DockWidgetArea.BottomDockWidgetArea),
         }
+        history = QUndoView(self.undo_stack)
+        history.setEmptyLabel("Opened")
+        self.docks["history"] = self._dock("History", history,
+                                           Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tabifyDockWidget(self.docks["palette"], self.docks["outline"])
+        self.tabifyDockWidget(self.docks["outline"], self.docks["history"])
         self.docks["palette"].raise_()
         self.actions_ = build_actions(self)
         self.menus = build_menus(self, self.actions_)

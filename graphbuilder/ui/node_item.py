@@ -54,6 +54,14 @@ class PortItem(QGraphicsEllipseItem):
         self.setPen(QPen(color, 2.0))
         self.setScale(1.35 if self.highlighted else 1.0)
 
+    def hoverEnterEvent(self, event: object) -> None:
+        self.setScale(1.5)
+        super().hoverEnterEvent(event)  # type: ignore[arg-type]
+
+    def hoverLeaveEvent(self, event: object) -> None:
+        self.setScale(1.35 if self.highlighted else 1.0)
+        super().hoverLeaveEvent(event)  # type: ignore[arg-type]
+
     def set_highlighted(self, on: bool) -> None:
         if on != self.highlighted:
             self.highlighted = on

@@ -330,3 +330,21 @@ def test_escape_cancels_a_connection_drag(window) -> None:  # noqa: ANN001
     QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                        _view_point(w, port.scenePos()))
     assert len(w.graph.edges()) == edges
+
+
+def test_integer_tokens_only_offer_embedding_inputs(make_window) -> None:  # noqa: ANN001
+    from graphbuilder.ui.connect_drag import ConnectionDrag
+
+    w = make_window(template=None)
+    b = NetBuilder("tokens")
+    ids = b.input("ids", [16], dtype="int64")
+    emb = b.add("emb", "Embedding", ids, num_embeddings=100, embedding_dim=8)
+    b.output("y", b.add("fc", "Linear", emb, out_features=2))
+    w.load_graph_object(b.build(), None)
+    w.add_op("Embedding", QPointF(400, 0), feed=False)
+    w.add_op("Linear", QPointF(400, 200), feed=False)
+    _settle(w)
+    drag = ConnectionDrag(w.scene, w.scene.nodes["ids"].out_port)
+    ops = {t.node.op for t in drag.targets}
+    drag.finish(QPointF(1e9, 1e9))
+    assert "Embedding" in ops and "Linear" not in ops
