@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from graphbuilder.training.config import LOSSES, METRICS, OPTIMIZERS, SCHEDULES
+
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
 
@@ -34,8 +36,7 @@ def add_commands(subparsers: Any) -> None:
     _common(t)
     t.add_argument("--epochs", type=int)
     t.add_argument("--max-steps", type=int)
-    t.add_argument("--schedule", help="constant, step, multistep, exponential, linear, "
-                                      "cosine, plateau, cosine_restarts, cyclic, onecycle")
+    t.add_argument("--schedule", help=", ".join(SCHEDULES))
     t.add_argument("--warmup-steps", type=int)
     t.add_argument("--out", metavar="DIR", help="run directory (default runs/NAME-TIME)")
     t.add_argument("--resume", metavar="CHECKPOINT", help="continue from a last.pt/best.pt")
@@ -64,11 +65,11 @@ def _common(p: argparse.ArgumentParser) -> None:
                         "kind:PATH (imagefolder:, csv:, cifar10:, mnist:, ...)")
     p.add_argument("--config", metavar="RUN_JSON", help="run config JSON file")
     p.add_argument("--batch-size", type=int)
-    p.add_argument("--optimizer")
-    p.add_argument("--lr", type=float)
+    p.add_argument("--optimizer", help=", ".join(OPTIMIZERS))
+    p.add_argument("--lr", type=float, help="learning rate")
     p.add_argument("--weight-decay", type=float)
-    p.add_argument("--loss")
-    p.add_argument("--metrics", help="comma separated, e.g. accuracy,top5")
+    p.add_argument("--loss", help=", ".join(LOSSES))
+    p.add_argument("--metrics", help="comma separated: " + ",".join(METRICS))
     p.add_argument("--target-column", help="CSV: the target column")
     p.add_argument("--seed", type=int)
     p.add_argument("--precision", choices=("fp32", "bf16", "fp16"))
