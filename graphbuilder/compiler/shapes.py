@@ -12,6 +12,7 @@ caused it. Nodes downstream of a failure get no shape and no extra message.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from graphbuilder.core.validation import validate_structure
 
 #: Batch size used on meta tensors (2, not 1: BatchNorm refuses a batch of one).
 INFER_BATCH = 2
+_ALT_BATCH = 3  # second look for multi-input ops (see _batch_mixing)
 _DTYPES = {"float32": torch.float32, "int64": torch.int64}
 _CACHE_LIMIT = 20_000
 
@@ -213,43 +215,89 @@ def _compute(spec: OpSpec, params: dict[str, Any], src_infos: list[Any]) -> Node
     if not spec.int_inputs and any(i.dtype == "int64" for i in _flat(src_infos)):
         return NodeInfo(error=f"{spec.name} needs floating-point input but receives int64 "
                               "token ids; feed them to an Embedding first")
-    if spec.check is not None:
-        try:
-            msg = spec.check(params, in_shapes)
-        except Exception as exc:  # a check must never take the editor down
-            msg = f"{spec.name}: cannot check inputs ({exc})"
-        if msg:
-            return NodeInfo(error=msg)
+    msg = _check(spec, params, in_shapes)
+    if msg:
+        return NodeInfo(error=msg)
     try:
         with torch.device("meta"):
             module = spec.build(params, in_shapes) if spec.build else None
         if spec.kind == "parameter":
             n = module.numel()
             return NodeInfo(tuple(module.shape), "float32", False, n, n)
-        if spec.infer is not None:  # fast rule: skips slow Python meta kernels
-            flat = _flat(src_infos)
-            ints = bool(flat) and all(i.dtype == "int64" for i in flat)
-            out_shape, out_dtype = tuple(spec.infer(params, in_shapes)), ints
-        else:
-            args = trailing_optional_trim([_tensor(x) for x in src_infos])
-            forward = spec.forward or _default_forward
-            out = forward(module, *args, **params)
-            if not isinstance(out, torch.Tensor):
-                return NodeInfo(error=f"{spec.name} did not produce a single tensor")
-            out_shape, out_dtype = tuple(out.shape), out.dtype == torch.int64
+        out_shape, out_int = _output(spec, module, params, src_infos, in_shapes)
     except Exception as exc:
         return NodeInfo(error=_explain(spec, in_shapes, exc))
+    if out_shape is None:
+        return NodeInfo(error=f"{spec.name} did not produce a single tensor")
     if any(d == 0 for d in out_shape[1:]):  # meta kernels allow it; real ones often do not
         return NodeInfo(error=f"{spec.name} turns {_listing(in_shapes)} into an empty tensor "
                               f"{fmt_shape(out_shape)}; the input is too small for it")
+    flat = _flat(src_infos)
+    if len(flat) > 1 and any(i.batched for i in flat):
+        msg = _batch_mixing(spec, module, params, src_infos, out_shape)
+        if msg:
+            return NodeInfo(error=msg)
     n_params = trainable = buf = 0
     if isinstance(module, torch.nn.Module):
         for p in module.parameters():
             n_params += p.numel()
             trainable += p.numel() if p.requires_grad else 0
         buf = sum(b.numel() * b.element_size() for b in module.buffers())
-    dtype = "int64" if out_dtype else "float32"
+    dtype = "int64" if out_int else "float32"
     return NodeInfo(out_shape, dtype, True, n_params, trainable, buf)
+
+
+def _check(spec: OpSpec, params: dict[str, Any], in_shapes: list[Any]) -> str | None:
+    if spec.check is None:
+        return None
+    try:
+        return spec.check(params, in_shapes)
+    except Exception as exc:  # a check must never take the editor down
+        return f"{spec.name}: cannot check inputs ({exc})"
+
+
+def _output(spec: OpSpec, module: Any, params: dict[str, Any], src_infos: list[Any],
+            in_shapes: list[Any]) -> tuple[tuple[int, ...] | None, bool]:
+    """Output shape (None if the op gave no single tensor) and whether it is int64."""
+    if spec.infer is not None:  # fast rule: skips slow Python meta kernels
+        flat = _flat(src_infos)
+        return tuple(spec.infer(params, in_shapes)), bool(flat) and all(
+            i.dtype == "int64" for i in flat)
+    args = trailing_optional_trim([_tensor(x) for x in src_infos])
+    with torch.device("meta"):
+        out = (spec.forward or _default_forward)(module, *args, **params)
+    if not isinstance(out, torch.Tensor):
+        return None, False
+    return tuple(out.shape), out.dtype == torch.int64
+
+
+def _batch_mixing(spec: OpSpec, module: Any, params: dict[str, Any], src_infos: list[Any],
+                  out_shape: tuple[int, ...]) -> str | None:
+    """Re-run a multi-input op at another batch size.
+
+    Inference uses batch 2, so ``[2]`` + ``[2, 2]`` (with batch: (2, 2) + (2, 2, 2))
+    broadcasts by accident and then fails for any other batch size. A second pass
+    with batch 3 catches a batch axis lined up with a feature axis.
+    """
+    alt = [[_rebatch(i) for i in x] if isinstance(x, list) else _rebatch(x) for x in src_infos]
+    alt_shapes = _shapes(alt)
+    msg = _check(spec, params, alt_shapes)
+    if msg:
+        return msg
+    try:
+        alt_shape, _ = _output(spec, module, params, alt, alt_shapes)
+    except Exception as exc:
+        return _explain(spec, alt_shapes, exc)
+    if alt_shape != (_ALT_BATCH, *out_shape[1:]):
+        return (f"{spec.name}: inputs {_listing(_shapes(src_infos))} only fit together when "
+                "the batch size happens to equal a feature size; make their shapes match")
+    return None
+
+
+def _rebatch(info: Any) -> Any:
+    if info is None or not info.batched:
+        return info
+    return dataclasses.replace(info, shape=(_ALT_BATCH, *info.shape[1:]))
 
 
 def _default_forward(module: Any, x: Any, **_: Any) -> Any:

@@ -127,6 +127,21 @@ def test_residual_add_shape_mismatch() -> None:
     _only(b.graph, "add_3", "[128, 28, 28]", "[64, 56, 56]", "1x1 conv", "stride 2")
 
 
+@pytest.mark.parametrize(("a", "c"), [([2], [2, 2]), ([3], [2, 3])])
+def test_batch_axis_never_broadcasts_against_features(a: list[int], c: list[int]) -> None:
+    """At the inference batch of 2 these shapes broadcast by accident; real batches fail."""
+    b = NetBuilder("t")
+    b.output("y", b.add("add", "Add", [b.input("a", a), b.input("c", c)]))
+    _only(b.graph, "add", "needs equal shapes")
+
+
+def test_parameter_broadcasts_over_the_batch() -> None:
+    b = NetBuilder("t")
+    x = b.input("x", [4, 3])
+    b.output("y", b.add("add", "Add", [x, b.param("pos", [1, 4, 3])]))
+    assert infer_shapes(b.graph).ok
+
+
 def test_linear_fed_image() -> None:
     b, x = _chain([3, 32, 32])
     c = b.add("conv", "Conv2d", x, out_channels=8)
