@@ -39,6 +39,13 @@ from graphbuilder.training.metrics import make_loss
 from graphbuilder.training.optim import make_optimizer, set_lr
 from graphbuilder.training.stepping import forward, to_device
 
+#: One line per suggestion rule, for tooltips/legends (no rule is reliable on its own).
+SUGGESTION_HELP = {
+    "valley": "middle of the longest stretch where the loss keeps falling (fastai's default)",
+    "steepest": "where the loss falls fastest against log(lr), before its minimum",
+    "min_loss_div10": "a tenth of the LR with the lowest loss (a conservative rule of thumb)",
+}
+
 
 @dataclass
 class LRFinderResult:

@@ -70,7 +70,9 @@ def test_range_test_suggests_and_restores_everything_bit_exactly():
     assert result is not None and len(points) == len(result.lrs) >= 50
     assert result.lrs == sorted(result.lrs) and result.lrs[0] == pytest.approx(1e-7)
     assert result.diverged_at in (None, result.lrs[-1])
-    assert set(result.suggestions) == {"valley", "steepest", "min_loss_div10"}
+    from graphbuilder.training.lr_finder import SUGGESTION_HELP
+
+    assert set(result.suggestions) == set(SUGGESTION_HELP)
     lowest = result.lrs[int(np.argmin(result.smoothed))]
     assert all(1e-4 < v <= lowest for v in result.suggestions.values()), result.suggestions
 
