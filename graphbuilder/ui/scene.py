@@ -40,6 +40,7 @@ class GraphScene(GestureMixin, QGraphicsScene):
         self.graph, self.editor, self.theme, self.direction = graph, editor, theme, direction
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[tuple[str, str], EdgeItem] = {}
+        self._edges_at: dict[str, set[tuple[str, str]]] = {}  # node -> keys of its edges
         self.frames: dict[str, GroupFrame] = {}
         self.collapsed: dict[str, CollapsedGroupItem] = {}
         self._hidden_in: dict[str, str] = {}  # node -> collapsed group standing in for it
@@ -62,6 +63,7 @@ class GraphScene(GestureMixin, QGraphicsScene):
         self.clear()
         self.nodes.clear()
         self.edges.clear()
+        self._edges_at.clear()
         self.frames.clear()
         self.collapsed.clear()
         self._hidden_in.clear()
@@ -125,8 +127,9 @@ class GraphScene(GestureMixin, QGraphicsScene):
         item = self.nodes.pop(node_id, None)
         if item is not None:
             self.removeItem(item)
-        for key in [k for k, e in self.edges.items() if node_id in (e.src, e.dst)]:
-            self.removeItem(self.edges.pop(key))
+        for key in list(self._edges_at.get(node_id, ())):
+            self._drop_edge(key)
+        self._edges_at.pop(node_id, None)
 
     def _ports_for(self, item: NodeItem) -> None:
         connected = self.graph.inputs_of(item.node_id) if item.node_id in self.graph else {}
@@ -156,18 +159,28 @@ class GraphScene(GestureMixin, QGraphicsScene):
             if nid in self.graph:
                 for e in self.graph.in_edges(nid) + self.graph.out_edges(nid):
                     wanted[(e.dst, e.port)] = e
-        for key, item in list(self.edges.items()):
-            touches = item.src in node_ids or item.dst in node_ids
+        touching = {k for nid in node_ids for k in self._edges_at.get(nid, ())}
+        for key in touching:
             e = wanted.get(key)
-            if touches and (e is None or e.src != item.src):
-                self.removeItem(self.edges.pop(key))
+            if e is None or e.src != self.edges[key].src:
+                self._drop_edge(key)
         for key, e in wanted.items():
             if key not in self.edges:
                 self._add_edge_item(e.src, e.dst, e.port)
 
+    def _drop_edge(self, key: tuple[str, str]) -> None:
+        item = self.edges.pop(key, None)
+        if item is None:
+            return
+        self.removeItem(item)
+        for nid in (item.src, item.dst):
+            self._edges_at.get(nid, set()).discard(key)
+
     def _add_edge_item(self, src: str, dst: str, port: str) -> None:
         item = EdgeItem(src, dst, port, self.theme)
         self.edges[(dst, port)] = item
+        for nid in (src, dst):
+            self._edges_at.setdefault(nid, set()).add((dst, port))
         self.addItem(item)
         self._place_edge(item)
         if self.report is not None:
@@ -194,9 +207,8 @@ class GraphScene(GestureMixin, QGraphicsScene):
         edge.set_ends(p1, p2, self.direction)
 
     def _update_edges_of(self, node_id: str) -> None:
-        for edge in self.edges.values():
-            if edge.src == node_id or edge.dst == node_id:
-                self._place_edge(edge)
+        for key in self._edges_at.get(node_id, ()):
+            self._place_edge(self.edges[key])
 
     def node_item_moved(self, item: NodeItem) -> None:
         self._update_edges_of(item.node_id)
@@ -205,10 +217,8 @@ class GraphScene(GestureMixin, QGraphicsScene):
             self._fit_frame(group)
 
     def group_item_moved(self, item: CollapsedGroupItem) -> None:
-        for edge in self.edges.values():
-            if self._hidden_in.get(edge.src) == item.group_id or \
-                    self._hidden_in.get(edge.dst) == item.group_id:
-                self._place_edge(edge)
+        for key in {k for n in item.members for k in self._edges_at.get(n, ())}:
+            self._place_edge(self.edges[key])
 
     def _rebuild_groups(self) -> None:
         for item in [*self.frames.values(), *self.collapsed.values()]:

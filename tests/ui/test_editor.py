@@ -348,3 +348,47 @@ def test_integer_tokens_only_offer_embedding_inputs(make_window) -> None:  # noq
     ops = {t.node.op for t in drag.targets}
     drag.finish(QPointF(1e9, 1e9))
     assert "Embedding" in ops and "Linear" not in ops
+
+
+def _scene_matches_graph(w) -> None:  # noqa: ANN001
+    assert set(w.scene.nodes) == set(w.graph.nodes())
+    assert set(w.scene.edges) == {(e.dst, e.port) for e in w.graph.edges()}
+    for (dst, port), item in w.scene.edges.items():
+        assert item.src == w.graph.inputs_of(dst)[port]
+        assert (dst, port) in w.scene._edges_at[item.src]
+        assert (dst, port) in w.scene._edges_at[dst]
+
+
+def test_scene_follows_the_model_through_edits_undo_and_redo(make_window) -> None:  # noqa: ANN001
+    import random
+
+    from graphbuilder.core.commands import ConnectCommand, RenameNodeCommand
+
+    w = make_window("resnet18")
+    rng = random.Random(5)
+    for step in range(40):
+        nodes = w.graph.nodes()
+        kind = rng.choice(["delete", "connect", "rename", "duplicate", "undo", "redo"])
+        if kind == "delete":
+            w.scene.select_nodes(rng.sample(nodes, 2))
+            w.delete_selection()
+        elif kind == "connect":
+            a, b = rng.sample(nodes, 2)
+            if w.graph.op(b) not in ("Input", "Parameter"):
+                port = "in0" if w.graph.op(b) in ("Add", "Concat") else "in"
+                w.editor.execute(ConnectCommand(a, b, port))  # may be refused: loop, port
+        elif kind == "rename":
+            w.editor.execute(RenameNodeCommand(rng.choice(nodes), f"renamed_{step}"))
+        elif kind == "duplicate":
+            w.scene.select_nodes(rng.sample(nodes, 3))
+            w.duplicate()
+        elif kind == "undo":
+            w.undo_stack.undo()
+        else:
+            w.undo_stack.redo()
+        _scene_matches_graph(w)
+    while w.undo_stack.canUndo():
+        w.undo_stack.undo()
+    _scene_matches_graph(w)
+    _settle(w)
+    assert w.analysis.report.ok and not w.isWindowModified()
