@@ -90,9 +90,7 @@ class GraphScene(GestureMixin, QGraphicsScene):
             nid = ev.nodes[0]
             item = self.nodes.get(nid)
             if item is not None and item.op != self.graph.op(nid):
-                self._remove_node_item(nid)
-                self._add_node_item(nid)
-                self._sync_edges([nid])
+                self._replace_node_item(nid, nid)
                 self._groups_timer.start()
             elif item is not None:
                 item.set_params(self.graph.params(nid))
@@ -104,9 +102,7 @@ class GraphScene(GestureMixin, QGraphicsScene):
             if ev.nodes[0] in self._hidden_in:  # the stand-in box moves with its members
                 self._groups_timer.start()
         elif kind == "node_renamed":
-            self._remove_node_item(ev.old or "")
-            self._add_node_item(ev.nodes[0])
-            self._sync_edges([ev.nodes[0]])
+            self._replace_node_item(ev.old or "", ev.nodes[0])
         elif kind in ("edge_added", "edge_removed"):
             self._sync_ports(ev.nodes[1:])
             self._sync_edges(ev.nodes)
@@ -122,6 +118,25 @@ class GraphScene(GestureMixin, QGraphicsScene):
         if self.locked:
             item.setFlag(NodeItem.GraphicsItemFlag.ItemIsMovable, False)
         self.addItem(item)
+
+    def _replace_node_item(self, old: str, new: str) -> None:
+        """A fresh card for a renamed node (or one whose op changed), keeping selection."""
+        item = self.nodes.get(old)
+        selected = item is not None and item.isSelected()
+        if selected:  # one selection change, to the new card, not an empty one between
+            self.blockSignals(True)
+        self._remove_node_item(old)
+        self._add_node_item(new)
+        self._sync_edges([new])
+        if selected:
+            self.nodes[new].setSelected(True)
+            self.blockSignals(False)
+            self.selectionChanged.emit()
+        if self.report is not None:
+            info = self.report.nodes.get(old)
+            if info is not None:  # old numbers until the new inference lands
+                self.nodes[new].set_info(info.shape_text() if info.shape else "",
+                                         info.params, None)
 
     def _remove_node_item(self, node_id: str) -> None:
         item = self.nodes.pop(node_id, None)
@@ -283,18 +298,25 @@ class GraphScene(GestureMixin, QGraphicsScene):
         self._apply_group_info(report)
 
     def _apply_group_info(self, report: ShapeReport) -> None:
+        if not self.collapsed:
+            return
         bad = {e.node for e in report.errors if e.is_error}
-        for box in self.collapsed.values():
+        ins: dict[str, list[str]] = {}
+        outs: dict[str, list[str]] = {}
+        for e in self.graph.edges():  # one pass for all boxes: what crosses each boundary
+            gs, gd = self._hidden_in.get(e.src), self._hidden_in.get(e.dst)
+            if gd is not None and gs != gd:
+                ins.setdefault(gd, []).append(e.src)
+            if gs is not None and gs != gd:
+                outs.setdefault(gs, []).append(e.src)
+
+        def text(nodes: list[str]) -> str:
+            info = report.nodes.get(nodes[0]) if nodes else None
+            return info.shape_text() if info and info.shape else ""
+
+        for gid, box in self.collapsed.items():
             members = set(box.members)
-            ins = [e.src for e in self.graph.edges() if e.dst in members and e.src not in members]
-            outs = [e.src for e in self.graph.edges() if e.src in members
-                    and e.dst not in members]
-
-            def text(nodes: list[str]) -> str:
-                info = report.nodes.get(nodes[0]) if nodes else None
-                return info.shape_text() if info and info.shape else ""
-
-            box.set_info(text(ins), text(outs),
+            box.set_info(text(ins.get(gid, [])), text(outs.get(gid, [])),
                          sum(report.nodes[n].params for n in members if n in report.nodes),
                          bool(members & bad))
 

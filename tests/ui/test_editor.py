@@ -136,6 +136,8 @@ def test_inspector_refuses_bad_values_and_duplicate_names(window) -> None:  # no
     w.inspector.name_edit.setText("stem")
     w.inspector.name_edit.editingFinished.emit()
     assert "stem" in w.graph and "stem" in w.scene.nodes and "stage1.conv" not in w.graph
+    assert w.inspector.node_id == "stem"  # the renamed node stays selected and shown
+    assert w.scene.selected_node_ids() == ["stem"]
 
 
 def test_invalid_edit_marks_the_right_node(window) -> None:  # noqa: ANN001
