@@ -36,8 +36,9 @@ def open_initial(window: object, arg: str | None) -> None:
     assert isinstance(window, MainWindow)
     if window.offer_recovery():
         return
-    if arg and Path(arg).exists():
-        if window.open_path(arg):
+    looks_like_file = bool(arg) and (arg.endswith(".json") or "/" in arg or "\\" in arg)
+    if arg and (Path(arg).exists() or looks_like_file):
+        if window.open_path(arg):  # a missing file is reported by open_path
             return
     elif arg:
         if window.open_template(arg):

@@ -192,7 +192,8 @@ def test_canvas_picture_export(window, tmp_path: Path, suffix: str) -> None:  # 
     assert path.stat().st_size > 1000
 
 
-def test_startup_opens_file_template_or_default(make_window, tmp_path: Path) -> None:  # noqa: ANN001
+def test_startup_opens_file_template_or_default(make_window, tmp_path: Path,  # noqa: ANN001
+                                                 no_modal_dialogs: list[str]) -> None:
     from graphbuilder.ui.app import open_initial
 
     w = make_window(template=None)
@@ -205,6 +206,8 @@ def test_startup_opens_file_template_or_default(make_window, tmp_path: Path) -> 
     w.open_template("simple_cnn")
     open_initial(w, str(path))
     assert w.file_path == str(path.resolve())
+    open_initial(w, str(tmp_path / "missing.json"))
+    assert "missing.json" in no_modal_dialogs[-1] and "stage1.conv" in w.graph
 
 
 def test_code_export_runs_off_the_gui_thread(window, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
