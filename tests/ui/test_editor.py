@@ -394,3 +394,16 @@ def test_scene_follows_the_model_through_edits_undo_and_redo(make_window) -> Non
     _scene_matches_graph(w)
     _settle(w)
     assert w.analysis.report.ok and not w.isWindowModified()
+
+
+def test_input_shape_edit_reshapes_the_whole_network(window) -> None:  # noqa: ANN001
+    w = window
+    w.scene.select_nodes(["x"])
+    field = w.inspector.fields["shape"]
+    field.setText("3 x 64 x 64")
+    field.editingFinished.emit()
+    assert w.graph.params("x")["shape"] == [3, 64, 64]
+    _settle(w)
+    assert w.scene.nodes["stage1.conv"].shape_text == "16×64×64"
+    assert w.scene.nodes["head.flatten"].shape_text == "8192"
+    assert w.params_label.text().strip().startswith("530")  # the Linear grew: 530k params
