@@ -38,6 +38,15 @@ def test_settings_edit_is_undoable_and_follows_the_document(host: Any) -> None:
     x, y = form.preview_curve.getData()
     assert len(y) == 3 * 8 and max(y) > 5 * y[0]  # warms up from max_lr / 25
 
+    # a built-in dataset brings its loss and metrics along, in one undo step
+    n = stack.count()
+    form.dataset.setCurrentText("regression1d")
+    form.dataset.activated.emit(form.dataset.currentIndex())
+    assert graph.training["loss"] == "mse" and graph.training["metrics"] == ["mae"]
+    assert stack.count() == n + 1
+    stack.undo()
+    assert graph.training["loss"] == "cross_entropy" and form.dataset.currentText() == "spirals"
+
     # opening another design shows its settings
     other = graph.copy()
     other.training = {"data": {"dataset": "moons"}, "epochs": 7}

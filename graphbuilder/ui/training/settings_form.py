@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from graphbuilder.training.config import AUGMENTS, ConfigError, RunConfig
+from graphbuilder.training.config import AUGMENTS, METRICS, ConfigError, RunConfig
 from graphbuilder.training.datasets import BUILTINS
 from graphbuilder.training.device import device_info
 from graphbuilder.training.schedules import preview_schedule
@@ -89,6 +89,7 @@ class SettingsForm(QScrollArea):
         self._dataset_row(forms["Data"])
         for f in FIELDS:
             if f.key == "early_stopping.monitor":
+                self.metrics = self._checks(forms["Training"], "Metrics", "metrics", METRICS)
                 self._early_stop_row(forms["Training"])
             w = make_widget(f)
             if isinstance(w, QAbstractSpinBox):
@@ -97,7 +98,7 @@ class SettingsForm(QScrollArea):
             forms[f.group].addRow(f.label, w)
             self.rows[f.key] = (forms[f.group], f)
             widget_signal(w).connect(lambda *_, f=f: self._changed(f))
-        self._augment_row(forms["Data"])
+        self.augment = self._checks(forms["Data"], "Augment", "augment", AUGMENTS)
         self.found = QLabel(f"Found: {device_info('auto')}")
         self.found.setWordWrap(True)
         forms["Hardware"].addRow(self.found)
@@ -147,16 +148,19 @@ class SettingsForm(QScrollArea):
         form.addRow("Dataset", row)
         self.widgets["data.dataset"] = self.dataset
 
-    def _augment_row(self, form: QFormLayout) -> None:
-        self.augment: dict[str, QCheckBox] = {}
-        box = QGridLayout()
-        for i, name in enumerate(AUGMENTS):
+    def _checks(self, form: QFormLayout, title: str, prefix: str, names: tuple
+                ) -> dict[str, QCheckBox]:
+        """A grid of check boxes for a list-valued key (augmentations, metrics)."""
+        boxes: dict[str, QCheckBox] = {}
+        grid = QGridLayout()
+        for i, name in enumerate(names):
             cb = QCheckBox(name)
-            cb.setObjectName(f"augment.{name}")
+            cb.setObjectName(f"{prefix}.{name}")
             cb.clicked.connect(lambda *_: self._emit())
-            self.augment[name] = cb
-            box.addWidget(cb, i // 3, i % 3)
-        form.addRow("Augment", box)
+            boxes[name] = cb
+            grid.addWidget(cb, i // 3, i % 3)
+        form.addRow(title, grid)
+        return boxes
 
     def _early_stop_row(self, form: QFormLayout) -> None:
         self.early = QCheckBox("stop when the monitor stops improving")
@@ -187,9 +191,10 @@ class SettingsForm(QScrollArea):
         self.dataset.setEditText(str(get_path(self.config, "data.dataset") or "shapes"))
         self.dataset.blockSignals(False)
         self.early.setChecked(es is not None)
-        chosen = set(get_path(self.config, "data.augment") or [])
-        for name, cb in self.augment.items():
-            cb.setChecked(name in chosen)
+        for boxes, key in ((self.augment, "data.augment"), (self.metrics, "metrics")):
+            chosen = set(get_path(self.config, key) or [])
+            for name, cb in boxes.items():
+                cb.setChecked(name in chosen)
         self._update_visibility()
         self._preview_timer.start()
 
@@ -202,6 +207,7 @@ class SettingsForm(QScrollArea):
             set_path(doc, f.key, read_widget(f, self.widgets[f.key]))
         set_path(doc, "data.dataset", self.dataset.currentText().strip())
         set_path(doc, "data.augment", [n for n, cb in self.augment.items() if cb.isChecked()])
+        doc["metrics"] = [n for n, cb in self.metrics.items() if cb.isChecked()]
         if self.early.isChecked():
             es = dict(doc.get("early_stopping") or defaults_es())
             for key in ("monitor", "patience"):
@@ -220,8 +226,28 @@ class SettingsForm(QScrollArea):
         self._emit()
 
     def _dataset_changed(self) -> None:
-        if self.dataset.currentText().strip() != get_path(self.config, "data.dataset"):
-            self._emit()
+        name = self.dataset.currentText().strip()
+        if name == get_path(self.config, "data.dataset"):
+            return
+        self.suggest_for(name)
+        self._emit()
+
+    def suggest_for(self, name: str) -> None:
+        """Switching to a built-in dataset also picks its loss and metrics (regression
+        sets need mse, segmentation wants iou): the run would fail or mislead otherwise.
+        Happens in the same edit, so one undo restores both."""
+        entry = BUILTINS.get(name)
+        if entry is None:
+            return
+        suggested = entry[4]
+        loss = suggested.get("loss", "cross_entropy")
+        metrics = suggested.get("metrics", ["accuracy"] if entry[2] != "regression" else [])
+        write_widget(self.rows["loss"][1], self.widgets["loss"], loss)
+        for m, cb in self.metrics.items():
+            cb.setChecked(m in metrics)
+        es = self.widgets["early_stopping.monitor"]
+        if self.early.isChecked() and es.currentText() not in ("loss", "val_loss"):
+            write_widget(self.rows["early_stopping.monitor"][1], es, "val_loss")
 
     def _emit(self) -> None:
         doc = self.value()

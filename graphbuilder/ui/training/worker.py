@@ -34,7 +34,7 @@ from graphbuilder.training.events import LRPoint, RunEnded, RunFailed, StepEnd
 class EventWorker(QThread):
     """Iterate ``job()`` in a thread; ``events`` carries lists of yielded objects."""
 
-    events = Signal(list)
+    events = Signal(object)  # a list; "object" passes it by reference (no QVariant copy)
     crashed = Signal(str, str)  # message, traceback: a bug in the job itself
 
     def __init__(self, job: Callable[[], Iterator[Any]], flush_s: float = 0.05,
