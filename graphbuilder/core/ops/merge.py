@@ -87,6 +87,15 @@ def _check_concat(p: dict, s: list) -> str | None:
     return None
 
 
+def _concat_shape(p: dict, s: list) -> tuple[int, ...]:
+    """Shape rule (torch.cat's meta kernel is a slow Python reference): sizes add up."""
+    shapes = s[0]
+    d = tdim(p["dim"]) % len(shapes[0])
+    out = list(shapes[0])
+    out[d] = sum(x[d] for x in shapes)
+    return tuple(out)
+
+
 register_op(OpSpec(
     "Concat", "Merge",
     "Joins its inputs along an axis (0 = channels) in port order: in0, in1, ...",
@@ -96,6 +105,7 @@ register_op(OpSpec(
     check=_check_concat,
     key_params=("dim",),
     int_inputs=True,
+    infer=_concat_shape,
 ))
 
 register_op(OpSpec(
