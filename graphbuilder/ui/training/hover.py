@@ -43,6 +43,13 @@ class HoverReadout:
         plot.scene().sigMouseMoved.connect(self._moved)
         self.last_text = ""
 
+    def set_theme(self, theme: object) -> None:
+        c = theme_colors(theme)
+        self.label.setColor(c["text"])
+        self.label.fill = pg.mkBrush(faded(c["base"], 225))
+        self.label.border = pg.mkPen(c["border"])
+        self.marker.setPen(pg.mkPen(c["text"]))
+
     def hide(self) -> None:
         self.label.hide()
         self.marker.hide()

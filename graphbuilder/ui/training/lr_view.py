@@ -269,3 +269,5 @@ class LRView(QWidget):
     def set_theme(self, theme: Any) -> None:
         for p in (self.range_plot, self.sweep_plot, self.final_plot):
             style.style_plot(p, theme)
+        for h in self.hovers:
+            h.set_theme(theme)

@@ -195,6 +195,8 @@ class LivePlots(QWidget):
         self.theme = theme
         for p in (self.loss_plot, self.lr_plot, self.epoch_plot, self.metric_plot):
             style.style_plot(p, theme)
+        for h in self.hovers:
+            h.set_theme(theme)
 
     def point_counts(self) -> dict[str, int]:
         """How many points each curve shows (tests check the plots really got data)."""

@@ -253,3 +253,4 @@ class RunsView(QWidget):
 
     def set_theme(self, theme: Any) -> None:
         style.style_plot(self.plot, theme)
+        self.hover.set_theme(theme)

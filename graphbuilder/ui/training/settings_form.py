@@ -312,6 +312,8 @@ class SettingsForm(QScrollArea):
     def set_theme(self, theme: Any) -> None:
         self._theme = theme
         style.style_plot(self.preview, theme)
+        if hasattr(self, "preview_hover"):
+            self.preview_hover.set_theme(theme)
 
 
 def defaults_es() -> dict[str, Any]:
