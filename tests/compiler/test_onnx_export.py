@@ -126,6 +126,17 @@ def test_auto_falls_back_when_dynamo_cannot_lower_an_op(tmp_path: Path) -> None:
     assert any("dynamo" in n for n in report.notes)
 
 
+def test_dynamo_handles_what_torchscript_refuses(tmp_path: Path) -> None:
+    """Adaptive pooling to a size that does not divide the input: TorchScript gives up
+    (loudly), dynamo exports it exactly. This is why ``auto`` tries dynamo first."""
+    graph = one_op("AdaptiveAvgPool2d", [2, 4, 8], output_size=[3, 3])
+    with pytest.raises(ExportError, match="torchscript exporter"):
+        export_onnx(graph, tmp_path / "a.onnx", exporter="torchscript")
+    assert not list(tmp_path.iterdir())
+    report = export_onnx(graph, tmp_path / "a.onnx")
+    assert report.verified and report.exporter == "dynamo"
+
+
 def test_wrong_export_fails_loudly_and_leaves_no_file(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     gm = compile_graph(two_heads(), seed=0)
