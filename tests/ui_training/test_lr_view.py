@@ -35,3 +35,13 @@ def test_sweep_draws_one_curve_per_candidate(qtbot: Any, host: Any) -> None:
     assert all(len(c.getData()[0]) == 8 for c in view.sweep_curves.values())
     assert len(view.final.getData()[0]) == 3
     assert view.choice.currentText().startswith("sweep best")
+
+
+def test_failing_range_test_shows_its_error(qtbot: Any, host: Any) -> None:
+    panel = host.training_panel
+    host.graph.set_params("x", {"shape": [5], "dtype": "float32"})  # spirals has 2 features
+    with qtbot.waitSignal(panel.lr_finished, timeout=30_000) as blocker:
+        assert panel.start_range_test(1e-4, 1.0, 20)
+    final = blocker.args[0]
+    assert final.kind in ("data", "error") and panel.banner.isVisible()
+    assert "failed" in panel.lr_view.status.text() and not host.locked

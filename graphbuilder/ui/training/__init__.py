@@ -68,7 +68,7 @@ def _add_actions(window: Any, panel: TrainingPanel, dock: QDockWidget) -> None:
         ("Pause / resume", "F6", panel.toggle_pause),
         ("Stop", "Shift+F5", panel.stop),
         (None, None, None),
-        ("LR range test", None, lambda: (show_dock(), panel.lr_view._request_range())),
+        ("LR range test", None, lambda: (show_dock(), panel.lr_view.request_range())),
         ("Training dashboard", "Ctrl+Alt+T", show_dock),
     ]
     acts: dict[str, QAction] = {}

@@ -56,7 +56,7 @@ class LRView(QWidget):
         self.steps.setRange(5, 10000)
         self.steps.setValue(100)
         self.run_button = QPushButton("Run range test")
-        self.run_button.clicked.connect(self._request_range)
+        self.run_button.clicked.connect(self.request_range)
         self.candidates = ListEdit()
         self.candidates.set_value([1e-4, 3e-4, 1e-3, 3e-3, 1e-2])
         self.candidates.setText("1e-4, 3e-4, 1e-3, 3e-3, 1e-2")
@@ -129,7 +129,7 @@ class LRView(QWidget):
         lay.addLayout(grid, 1)
 
     # ------------------------------------------------------------------ requests
-    def _request_range(self) -> None:
+    def request_range(self) -> None:
         start, end = self.start_lr.value() or 0.0, self.end_lr.value() or 0.0
         if not 0 < start < end:
             self.status.setText("⚠ The range needs 0 < from < to.")

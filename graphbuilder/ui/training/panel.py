@@ -288,7 +288,12 @@ class TrainingPanel(ToolsMixin, QWidget):
             self.controls.update_progress(self._step, self._epoch, rate)
 
     def _on_crash(self, message: str, details: str) -> None:
-        self.final = RunFailed(message, "crash", details=details)
+        """An exception escaped a job (the trainer itself never raises; the LR tools and
+        evaluation may): classify it like the engine's RunFailed kinds."""
+        name = message.split(":", 1)[0]
+        kind = {"DataError": "data", "ConfigError": "config", "CheckpointError": "config",
+                "OutOfMemoryError": "oom"}.get(name, "error")
+        self.final = RunFailed(message, kind, details=details)
 
     def _on_thread_done(self) -> None:
         mode, final = self.mode, self.final
@@ -307,6 +312,7 @@ class TrainingPanel(ToolsMixin, QWidget):
         elif mode == "lr":
             if isinstance(final, RunFailed):
                 self.banner.show_error(final.kind, final.message, final.details)
+                self.lr_view.status.setText("⚠ The LR test failed: see the message above.")
             self.controls.state.setText("Ready")
             self.lr_finished.emit(final)
         else:
