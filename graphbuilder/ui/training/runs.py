@@ -146,6 +146,12 @@ class RunsView(QWidget):
         bar.addStretch(1)
         bar.addWidget(QLabel("Compare"))
         bar.addWidget(self.metric)
+        self.buttons["resume"].setToolTip(
+            "Continue the selected run from its last checkpoint (same folder, same design); "
+            "a run that had finished is extended by the epochs set in Settings")
+        self.buttons["evaluate"].setToolTip(
+            "Load the best checkpoint, run the validation set, show metrics and predictions")
+        self.tree.setToolTip("Check runs to overlay them; double-click to show a run's curves")
         self.buttons["refresh"].clicked.connect(self.refresh)
         self.buttons["resume"].clicked.connect(lambda: self._emit(self.resume_requested))
         self.buttons["evaluate"].clicked.connect(lambda: self._emit(self.evaluate_requested))
