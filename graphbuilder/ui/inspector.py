@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -93,6 +93,8 @@ class Inspector(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.scroll)
+        self._fit_timer = QTimer(self, singleShot=True, interval=0)
+        self._fit_timer.timeout.connect(self._fit_body)  # once the new rows are laid out
         graph.subscribe(self._on_event)
         self.show_node(None)
 
@@ -161,6 +163,7 @@ class Inspector(QWidget):
         expand = QPushButton("Expand to edit inside")
         expand.clicked.connect(lambda: self.group_expand_requested.emit(group.id))
         layout.addRow(expand)
+        self._fit_timer.start()
 
     def _message_row(self) -> QLabel:
         msg = QLabel(wordWrap=True)
@@ -288,6 +291,24 @@ class Inspector(QWidget):
             button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             button.clicked.connect(lambda _=False, f=fix: self.fix_requested.emit(f))
             self.fix_box.addWidget(button)
+        self._fit_timer.start()
+
+    def _fit_body(self) -> None:
+        """Give the form the height its wrapped texts need at the current width, so a
+        short dock scrolls instead of squashing rows (QFormLayout's minimum size
+        ignores word wrap)."""
+        body = self.scroll.widget()
+        layout = body.layout() if body is not None else None
+        if layout is None:
+            return
+        layout.activate()
+        width = self.scroll.viewport().width()
+        need = layout.heightForWidth(width) if layout.hasHeightForWidth() else -1
+        body.setMinimumHeight(max(need, layout.sizeHint().height()))
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self._fit_body()
 
     def set_locked(self, locked: bool) -> None:
         """Read-only while the design is locked (e.g. training): fields greyed out."""
