@@ -18,7 +18,6 @@ says which one produced the file.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import tempfile
 import warnings
@@ -126,17 +125,18 @@ def _remove(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def _export_mode(gm: torch.nn.Module) -> Iterator[io.StringIO]:
-    """Eval mode, MHA fast path off (it has no ONNX lowering), quiet; all restored after."""
+def _export_mode(gm: torch.nn.Module) -> Iterator[None]:
+    """Eval mode, MHA fast path off (it has no ONNX lowering), no deprecation warnings;
+    all restored after. (stdout is left alone: ``verbose=False`` keeps dynamo quiet, and
+    redirecting it would swallow other threads' output.)"""
     modes = {m: m.training for m in gm.modules()}
     fastpath = torch.backends.mha.get_fastpath_enabled()
-    log = io.StringIO()
     gm.eval()
     torch.backends.mha.set_fastpath_enabled(False)
     try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(log):
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            yield log
+            yield
     finally:
         torch.backends.mha.set_fastpath_enabled(fastpath)
         for m, training in modes.items():
@@ -149,7 +149,8 @@ def _attempt(gm: fx.GraphModule, tmp: Path, exporter: str, inputs: list[str],
     gen = torch.Generator().manual_seed(seed)
     example = example_inputs(gm, batch=batch, generator=gen, device=_device_of(gm))
     weight_bytes = sum(p.numel() * p.element_size() for p in gm.parameters())
-    kwargs: dict[str, Any] = {"input_names": inputs, "output_names": outputs}
+    kwargs: dict[str, Any] = {"input_names": inputs, "output_names": outputs,
+                              "verbose": False}
     if opset is not None:
         kwargs["opset_version"] = opset
     if exporter == "dynamo":
