@@ -8,11 +8,13 @@ example (which also proves the batch axis is dynamic), compares with the PyTorch
 eval output and only then moves the file into place.
 
 Exporters: torch 2.14's default dynamo exporter (``torch.export`` + onnxscript) is
-preferred because the TorchScript one is deprecated. It costs about 1-4 s per model
-here against 0.01-0.1 s, and it cannot lower some ops (3-D
-``scaled_dot_product_attention``), so ``exporter="auto"`` falls back to the
+preferred: the TorchScript one is deprecated, and only dynamo exports adaptive
+pooling to sizes that do not divide the input. Dynamo is slower (measured on a
+loaded 2-core box: 1-6 s for small templates, 7-17 s for ResNet-18/34, 33 s for
+DenseNet-121, against 0.1-8 s) and cannot lower 3-D
+``scaled_dot_product_attention``, so ``exporter="auto"`` falls back to the
 TorchScript exporter when dynamo fails *or its result does not verify*; the report
-says which one produced the file.
+says which one produced the file. ``exporter="torchscript"`` is there for speed.
 """
 
 from __future__ import annotations
