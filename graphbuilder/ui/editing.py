@@ -60,6 +60,17 @@ class EditingMixin:
             cx, cy = (cx + 220, cy) if tb else (cx, cy + 110)
         return QPointF(cx, cy)
 
+    def splice_op(self: MainWindow, op: str, dst: str, port: str) -> str | None:
+        """Drop on a wire: the new layer goes between its two ends (one undo step)."""
+        made = edits.splice(self.graph, op, dst, port)
+        if made is None:
+            return self.add_op(op, self._drop_point(), feed=False)
+        command, node_id = made
+        if self.editor.execute(command):
+            self.scene.select_nodes([node_id])
+            return node_id
+        return None
+
     def insert_block(self: MainWindow, name: str, pos: QPointF | None = None) -> list[str]:
         """Insert a zoo block fed by the selected node (sized to its output) as one step."""
         selected = self.scene.selected_node_ids()

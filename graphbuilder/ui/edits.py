@@ -44,6 +44,23 @@ def add_op(graph: ModelGraph, op: str, pos: tuple[float, float],
     return MacroCommand(f"Add {spec.name} '{node_id}'", cmds), node_id
 
 
+def splice(graph: ModelGraph, op: str, dst: str, port: str) -> tuple[Command, str] | None:
+    """Put a new ``op`` node on the wire feeding ``dst.port``, halfway along it."""
+    src = graph.inputs_of(dst).get(port)
+    spec = get_op(op)
+    if src is None or not spec.inputs or spec.kind in ("input", "output", "parameter"):
+        return None
+    (sx, sy), (dx, dy) = graph.pos(src), graph.pos(dst)
+    node_id = graph.unique_id(base_id(spec.name))
+    first = spec.inputs[0]
+    cmds: list[Command] = [
+        AddNodeCommand(node_id, spec.name, {}, ((sx + dx) / 2, (sy + dy) / 2)),
+        ConnectCommand(src, node_id, f"{first.name}0" if first.variadic else first.name),
+        ConnectCommand(node_id, dst, port),  # replaces the old wire
+    ]
+    return MacroCommand(f"Insert {spec.name} '{node_id}' before '{dst}'", cmds), node_id
+
+
 def delete(graph: ModelGraph, node_ids: list[str],
            edges: list[tuple[str, str]]) -> Command | None:
     """Delete nodes and (dst, port) edges as one step."""

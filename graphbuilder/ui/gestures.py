@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QGraphicsSceneMouseEvent
 from graphbuilder.core.commands import MoveNodesCommand
 from graphbuilder.core.registry import get_op, has_op
 from graphbuilder.ui.connect_drag import ConnectionDrag
+from graphbuilder.ui.edge_item import EdgeItem
 from graphbuilder.ui.edits import group_anchor
 from graphbuilder.ui.group_item import CollapsedGroupItem
 from graphbuilder.ui.node_item import NodeItem, PortItem
@@ -133,11 +134,23 @@ class GestureMixin:
     def dragMoveEvent(self: GraphScene, event: Any) -> None:
         self.dragEnterEvent(event)
 
+    def edge_at(self: GraphScene, pos: Any) -> EdgeItem | None:
+        """The wire under ``pos`` (within a few pixels), if no card is on top of it."""
+        for item in self.items(pos):
+            if isinstance(item, EdgeItem) and item.isVisible():
+                return item
+            if isinstance(item, NodeItem | CollapsedGroupItem):
+                return None
+        return None
+
     def dropEvent(self: GraphScene, event: Any) -> None:
         mime = event.mimeData()
         if mime.hasFormat(OP_MIME):
             name = bytes(mime.data(OP_MIME).data()).decode()
-            if has_op(name):
+            edge = self.edge_at(event.scenePos())
+            if has_op(name) and edge is not None:  # dropped on a wire: splice it in
+                self.op_dropped_on_edge.emit(get_op(name).name, edge.dst, edge.port)
+            elif has_op(name):
                 self.op_dropped.emit(get_op(name).name, event.scenePos())
         elif mime.hasFormat(BLOCK_MIME):
             self.block_dropped.emit(bytes(mime.data(BLOCK_MIME).data()).decode(),

@@ -118,6 +118,7 @@ class MainWindow(EditingMixin, DocumentMixin, QMainWindow):
         self.analysis.updated.connect(self.on_report)
         self.scene.selectionChanged.connect(self.on_selection)
         self.scene.op_dropped.connect(lambda op, pos: self.add_op(op, pos, feed=False))
+        self.scene.op_dropped_on_edge.connect(self.splice_op)
         self.scene.block_dropped.connect(lambda name, pos: self.insert_block(name, pos))
         self.scene.node_activated.connect(lambda _: self.docks["inspector"].raise_())
         self.scene.context_requested.connect(

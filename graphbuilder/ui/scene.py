@@ -31,6 +31,7 @@ _GROUP_EVENTS = {"node_added", "node_removed", "node_renamed", "groups_changed"}
 class GraphScene(GestureMixin, QGraphicsScene):
     node_activated = Signal(str)  # double-click: show in inspector
     op_dropped = Signal(str, QPointF)
+    op_dropped_on_edge = Signal(str, str, str)  # op, edge's dst, edge's port
     block_dropped = Signal(str, QPointF)
     context_requested = Signal(object, QPoint)  # node id or None, screen position
 

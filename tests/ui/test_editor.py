@@ -407,3 +407,28 @@ def test_input_shape_edit_reshapes_the_whole_network(window) -> None:  # noqa: A
     assert w.scene.nodes["stage1.conv"].shape_text == "16×64×64"
     assert w.scene.nodes["head.flatten"].shape_text == "8192"
     assert w.params_label.text().strip().startswith("530")  # the Linear grew: 530k params
+
+
+def test_dropping_a_layer_on_a_wire_splices_it_in(window) -> None:  # noqa: ANN001
+    w = window
+    _settle(w)
+    w.view.reset_zoom()
+    edge = w.scene.edges[("stage1.relu", "in")]
+    mid = edge.path().pointAtPercent(0.5)
+    w.view.centerOn(mid)
+    QApplication.processEvents()
+    mime = w.palette.tree.mimeData([w.palette.find_item("BatchNorm2d")])
+    target = _view_point(w, mid)
+    actions = Qt.DropAction.CopyAction
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    for ev in (QDragEnterEvent(QPointF(target), actions, mime, buttons, mods),
+               QDragMoveEvent(QPointF(target), actions, mime, buttons, mods),
+               QDropEvent(QPointF(target), actions, mime, buttons, mods)):
+        QApplication.sendEvent(w.view.viewport(), ev)
+    new = w.graph.inputs_of("stage1.relu")["in"]
+    assert w.graph.op(new) == "BatchNorm2d"
+    assert w.graph.inputs_of(new) == {"in": "stage1.conv"}
+    _settle(w)
+    assert w.analysis.report.ok
+    w.undo_stack.undo()
+    assert w.graph.inputs_of("stage1.relu") == {"in": "stage1.conv"} and new not in w.graph
