@@ -156,7 +156,7 @@ def build_menus(w: MainWindow, a: dict[str, QAction]) -> dict[str, QMenu]:
 
 
 _MOUSE = [
-    ("Drag from the palette", "add a layer where you drop it"),
+    ("Drag from the palette", "add a layer where you drop it; on a wire, splice it in"),
     ("Double-click in the palette", "add after the selected layer, connected"),
     ("Drag from a port", "connect: valid targets light up green"),
     ("Drag on empty canvas", "rubber-band selection"),

@@ -1,6 +1,7 @@
-"""Higher-level edits built from core commands: add an op, insert a block, delete,
-paste, auto-layout, align. Each returns one command (a MacroCommand where several
-steps make one gesture) for :meth:`Editor.execute`; no widgets here."""
+"""Higher-level edits built from core commands: add or splice an op, insert a block,
+delete, paste, auto-layout, align, group, collapse/expand with room-making. Each
+returns one command (a MacroCommand where several steps make one gesture) for
+:meth:`Editor.execute`. No widgets here: this module is plain Python over the model."""
 
 from __future__ import annotations
 
