@@ -110,7 +110,7 @@ def _add_training_commands(sub: Any) -> None:
     except Exception as exc:  # their bug must not take info/export down
         print(f"graphbuilder: training commands unavailable ({exc})", file=sys.stderr)
         return
-    add_commands(sub)
+    add_commands(sub, load_source=load_source)
 
 
 # ----------------------------------------------------------------------------- loading

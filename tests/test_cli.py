@@ -160,7 +160,8 @@ def test_templates_and_template_names(capsys) -> None:
 def test_training_commands_hook(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = types.ModuleType("graphbuilder.training.cli_commands")
 
-    def add_commands(sub) -> None:
+    def add_commands(sub, load_source=None) -> None:
+        assert callable(load_source)  # the CLI hands over its file-or-template loader
         p = sub.add_parser("train", help="train")
         p.add_argument("source")
         p.set_defaults(func=lambda args: 7 if args.source == "x" else 0)

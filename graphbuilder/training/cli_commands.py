@@ -12,10 +12,10 @@ and writes the run directory). Also runnable as ``python -m graphbuilder.trainin
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,13 @@ class CLIError(Exception):
     """A one-line user-facing error."""
 
 
-def add_commands(subparsers: Any) -> None:
-    """Add ``train`` and ``lr-find`` to an argparse subparsers object."""
+def add_commands(subparsers: Any, load_source: Callable[[str], Any] | None = None) -> None:
+    """Add ``train`` and ``lr-find`` to an argparse subparsers object.
+
+    ``load_source`` turns the FILE_OR_TEMPLATE argument into a graph. The top-level CLI
+    passes its own (which knows the template zoo); training itself may not import the
+    zoo, so without one only graph files are accepted.
+    """
     t = subparsers.add_parser("train", help="train a graph file or template",
                               description="Train a graph (file or template name).")
     _common(t)
@@ -42,7 +47,7 @@ def add_commands(subparsers: Any) -> None:
     t.add_argument("--resume", metavar="CHECKPOINT", help="continue from a last.pt/best.pt")
     t.add_argument("--no-progress", action="store_true", help="no progress bars")
     t.add_argument("--json", action="store_true", help="print the final metrics as JSON")
-    t.set_defaults(func=cmd_train)
+    t.set_defaults(func=cmd_train, load_source=load_source)
 
     f = subparsers.add_parser("lr-find", help="LR range test (or --sweep) for a graph",
                               description="Find a learning rate: LR range test or grid sweep.")
@@ -55,7 +60,7 @@ def add_commands(subparsers: Any) -> None:
     f.add_argument("--sweep-steps", type=int, default=50, help="steps per candidate")
     f.add_argument("--json", action="store_true", help="print the result as JSON")
     f.add_argument("--plot", metavar="PNG", help="save a loss-vs-LR plot (needs matplotlib)")
-    f.set_defaults(func=cmd_lr_find)
+    f.set_defaults(func=cmd_lr_find, load_source=load_source)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -77,24 +82,24 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 # -- shared ------------------------------------------------------------------------------------
-def load_model_graph(spec: str) -> Any:
-    """A path -> ``load_graph``; otherwise a template name from the zoo catalog."""
+def load_model_graph(spec: str, load_source: Callable[[str], Any] | None = None) -> Any:
+    """The graph named on the command line: through ``load_source``, else a graph file."""
+    from graphbuilder.core.errors import GraphFormatError
     from graphbuilder.core.fileformat import load_graph
 
+    if load_source is not None:
+        try:
+            return load_source(spec)
+        except (CLIError, GraphFormatError):
+            raise
+        except (ValueError, KeyError, OSError) as exc:
+            raise CLIError(str(exc.args[0] if exc.args else exc)) from None
+        except Exception as exc:  # the CLI's own error type: report its message
+            raise CLIError(str(exc)) from None
     path = Path(spec)
-    if path.suffix == ".json" or path.exists():
-        if not path.is_file():
-            raise CLIError(f"graph file not found: {path}")
-        return load_graph(path)
-    try:
-        catalog = importlib.import_module("graphbuilder.zoo.catalog")
-    except ImportError:
-        raise CLIError(f"'{spec}' is not a file and templates are unavailable") from None
-    try:
-        return catalog.load_template(spec)
-    except (KeyError, FileNotFoundError, ValueError) as exc:
-        msg = exc.args[0] if exc.args else exc
-        raise CLIError(f"'{spec}' is neither a graph file nor a template ({msg})") from None
+    if not path.is_file():
+        raise CLIError(f"graph file not found: {path}")
+    return load_graph(path)
 
 
 def data_source(value: str) -> str:
@@ -165,7 +170,7 @@ def prepare(args: argparse.Namespace) -> tuple[Any, Any, Any, tuple[int, ...] | 
     from graphbuilder.training.config import RunConfig
     from graphbuilder.training.datasets import apply_suggestions, load_data
 
-    graph = load_model_graph(args.model)
+    graph = load_model_graph(args.model, getattr(args, "load_source", None))
     doc = build_config(args, graph)
     cfg = RunConfig.from_dict(doc)
     inputs = graph.input_nodes()
@@ -287,12 +292,3 @@ def cmd_lr_find(args: argparse.Namespace) -> int:
     from graphbuilder.training.cli_lr_find import run_lr_find
 
     return _guard(run_lr_find, args)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (``python -m graphbuilder.training``) until cli.py wires us in."""
-    parser = argparse.ArgumentParser(prog="graphbuilder")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_commands(sub)
-    args = parser.parse_args(argv)
-    return args.func(args)

@@ -6,13 +6,14 @@ import json
 import pytest
 from training_models import mlp
 
+from graphbuilder.cli import load_source
 from graphbuilder.core.fileformat import save_graph
 from graphbuilder.training.cli_commands import add_commands
 
 
 def run(*argv):
     parser = argparse.ArgumentParser(prog="graphbuilder")
-    add_commands(parser.add_subparsers(dest="command", required=True))
+    add_commands(parser.add_subparsers(dest="command", required=True), load_source=load_source)
     args = parser.parse_args([str(a) for a in argv])
     return args.func(args)
 
@@ -64,7 +65,7 @@ def test_lr_find_json_and_sweep(graph_file, capsys):
 
 
 @pytest.mark.parametrize("argv,expected", [
-    (["train", "{dir}/missing.json"], "graph file not found"),
+    (["train", "{dir}/missing.json"], "no such file"),
     (["train", "{graph}", "--lr", "-1"], "optimizer.lr"),
     (["train", "{graph}", "--data", "{dir}/none.csv"], "csv: file not found"),
     (["train", "{graph}", "--data", "nosuchset"], "unknown dataset"),
@@ -97,4 +98,4 @@ def test_template_names_load_through_the_zoo(capsys, tmp_path):
     assert run("train", "mlp", "--data", "spirals", "--epochs", 1, "--max-steps", 3,
                "--out", tmp_path / "t", "--no-progress") == 0
     assert run("train", "no_such_template_xyz") == 2
-    assert "neither a graph file nor a template" in capsys.readouterr().err
+    assert "neither a file nor a template" in capsys.readouterr().err
