@@ -31,6 +31,10 @@ def _imports(path: Path) -> list[str]:
                 names += [f"graphbuilder.{a.name}" for a in node.names]
             else:
                 names.append(node.module)
+        elif (isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "import_module"
+              and node.args and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str)):
+            names.append(node.args[0].value)  # importlib.import_module("graphbuilder.x")
     return names
 
 

@@ -5,6 +5,7 @@ them through ``self.editor`` as one undo step; nothing here touches items direct
 
 from __future__ import annotations
 
+import atexit
 import json
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,31 @@ if TYPE_CHECKING:
     from graphbuilder.ui.main_window import MainWindow
 
 GRAPH_MIME = "application/x-graphbuilder-graph"
+_clipboard_cleanup_installed = False
+
+
+def _release_clipboard_at_exit() -> None:
+    """Drop our clipboard data before Python shuts down.
+
+    PySide6 6.12 segfaults at interpreter exit when the clipboard still owns a
+    QMimeData we set (reproduced offscreen with a five-line script): the Python
+    wrapper is finalised after Qt tore down the platform clipboard. Clearing it in
+    an ``atexit`` hook runs while both are still alive. The data would vanish with the
+    process anyway, so nothing a user relies on is lost.
+    """
+    global _clipboard_cleanup_installed
+    if _clipboard_cleanup_installed:
+        return
+    _clipboard_cleanup_installed = True
+
+    def clear() -> None:
+        if QApplication.instance() is not None:
+            clipboard = QApplication.clipboard()
+            mime = clipboard.mimeData()
+            if mime is not None and mime.hasFormat(GRAPH_MIME):
+                clipboard.clear()
+
+    atexit.register(clear)
 
 
 class EditingMixin:
@@ -118,6 +144,7 @@ class EditingMixin:
         mime = QMimeData()
         mime.setData(GRAPH_MIME, text.encode())
         mime.setText(text)
+        _release_clipboard_at_exit()
         QApplication.clipboard().setMimeData(mime)
         self.statusBar().showMessage(f"Copied {len(ids)} nodes", 3000)
         return True
