@@ -55,7 +55,7 @@ def test_cli_train_under_torchrun(tmp_path):
            "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     proc = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-         "-m", "graphbuilder.training", "train", str(tmp_path / "g.json"), "--data", "spirals",
+         "-m", "graphbuilder", "train", str(tmp_path / "g.json"), "--data", "spirals",
          "--epochs", "1", "--batch-size", "64", "--out", str(tmp_path / "run"),
          "--no-progress", "--device", "cpu"],
         capture_output=True, text=True, timeout=120, env=env)
