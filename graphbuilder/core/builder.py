@@ -47,6 +47,11 @@ class NetBuilder:
             if group:
                 group.nodes = [n for n in self.graph.nodes() if n not in before]
 
+    def group(self, group_id: str, label: str, nodes: list[str]) -> None:
+        """Fold existing nodes into a group without renaming them (e.g. a ResNet stem,
+        whose ids must stay torchvision's bare ``conv1``/``bn1``)."""
+        self._groups.append(Group(group_id, label, list(nodes)))
+
     def input(self, node_id: str, shape: list[int], dtype: str = "float32") -> str:
         self.graph.add_node(node_id, "Input", {"shape": list(shape), "dtype": dtype})
         return node_id

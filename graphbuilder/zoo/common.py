@@ -12,7 +12,7 @@ from typing import Any
 
 from graphbuilder.compiler.shapes import infer_shapes
 from graphbuilder.core.builder import NetBuilder
-from graphbuilder.core.graph import Group, ModelGraph
+from graphbuilder.core.graph import ModelGraph
 
 #: Templates bigger than this open with their blocks folded (ResNet-152 shows ~50 boxes,
 #: not 517 nodes); smaller ones open expanded so students see every layer.
@@ -53,8 +53,7 @@ def group_nodes(b: NetBuilder, group_id: str, label: str, since: set[str]) -> No
     must keep its bare names yet still fold into one box in the editor.
     """
     nodes = [n for n in b.graph.nodes() if n not in since]
-    # NetBuilder has no public "group these" call yet; its own list is what build() uses
-    b._groups.append(Group(group_id, label, nodes))
+    b.group(group_id, label, nodes)
 
 
 def finish(b: NetBuilder, *, title: str, description: str, category: str,
