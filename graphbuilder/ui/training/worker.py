@@ -53,8 +53,9 @@ class EventWorker(QThread):
     def run(self) -> None:
         batch: list[Any] = []
         last = time.monotonic()
-        gen = self.job()
+        gen: Any = None
         try:
+            gen = self.job()
             for event in gen:
                 if self._cancel.is_set():
                     break
