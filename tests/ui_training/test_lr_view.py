@@ -8,7 +8,8 @@ from graphbuilder.training.lr_finder import LRFinderResult
 from graphbuilder.ui.training.jobs import WeightsCheck
 
 
-def test_range_test_marks_a_suggestion_and_applies_it(qtbot: Any, host: Any) -> None:
+def test_range_test_marks_a_suggestion_and_applies_it(qtbot: Any, host: Any,
+                                                      tmp_path: Any) -> None:
     panel = host.training_panel
     view = panel.lr_view
     with qtbot.waitSignal(panel.lr_finished, timeout=30_000) as blocker:
@@ -21,6 +22,8 @@ def test_range_test_marks_a_suggestion_and_applies_it(qtbot: Any, host: Any) -> 
     x, _ = view.raw.getData()
     assert len(x) >= 10
     assert host.locks[-1] == (False, "") and len(host.locks) == 2
+    assert view.export_png(str(tmp_path / "lr.png"))
+    assert (tmp_path / "lr.png").stat().st_size > 1000
     view.apply_button.click()
     assert host.graph.training["optimizer"]["lr"] == float(f"{result.suggested_lr:.3g}")
 

@@ -74,6 +74,8 @@ class LRView(QWidget):
         self.apply_button = QPushButton("Apply to optimizer")
         self.apply_button.setEnabled(False)
         self.apply_button.clicked.connect(self._apply)
+        self.png_button = QPushButton("Export PNG…")
+        self.png_button.clicked.connect(lambda: self.export_png())
         self.status = QLabel("Probe learning rates before training: the model is restored "
                              "afterwards.")
         self.status.setWordWrap(True)
@@ -116,6 +118,7 @@ class LRView(QWidget):
         suggest.addWidget(self.weights)
         suggest.addWidget(self.choice)
         suggest.addWidget(self.apply_button)
+        suggest.addWidget(self.png_button)
         grid = QGridLayout()
         grid.addWidget(self.range_plot, 0, 0, 2, 1)
         grid.addWidget(self.sweep_plot, 0, 1)
@@ -126,7 +129,13 @@ class LRView(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(controls)
         lay.addLayout(suggest)
-        lay.addLayout(grid, 1)
+        self.plot_area = QWidget()
+        self.plot_area.setLayout(grid)
+        grid.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.plot_area, 1)
+
+    def export_png(self, path: str | None = None) -> str | None:
+        return style.export_png(self.plot_area, "lr_finder.png", path)
 
     # ------------------------------------------------------------------ requests
     def request_range(self) -> None:

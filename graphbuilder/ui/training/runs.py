@@ -146,6 +146,9 @@ class RunsView(QWidget):
         bar.addStretch(1)
         bar.addWidget(QLabel("Compare"))
         bar.addWidget(self.metric)
+        png = QPushButton("Export PNG…")
+        png.clicked.connect(lambda: style.export_png(self.plot, "runs.png"))
+        bar.addWidget(png)
         self.buttons["resume"].setToolTip(
             "Continue the selected run from its last checkpoint (same folder, same design); "
             "a run that had finished is extended by the epochs set in Settings")

@@ -88,7 +88,6 @@ def make_plot(title: str, x_label: str, y_label: str, theme: Any = None,
     item.setLabel("bottom", x_label)
     item.setLabel("left", y_label)
     item.showGrid(x=True, y=True, alpha=0.25)
-    item.setMenuEnabled(False)
     # a fixed width: tick labels changing width ("0.5" -> "0.55") would otherwise
     # re-layout and repaint the whole plot on every redraw
     item.getAxis("left").setWidth(62)
@@ -153,3 +152,15 @@ def fit_flat_y(plot: pg.PlotWidget, values: Any) -> None:
         vb.setYRange(0, hi * 1.5, padding=0)
     else:
         vb.enableAutoRange(axis="y", enable=True)
+
+
+def export_png(widget: Any, default_name: str, path: str | None = None) -> str | None:
+    """Save a picture of ``widget`` (asks for a file name unless ``path`` is given)."""
+    if path is None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getSaveFileName(widget, "Export image", default_name,
+                                              "PNG image (*.png)")
+    if not path:
+        return None
+    return path if widget.grab().save(path, "PNG") else None
