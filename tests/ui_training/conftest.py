@@ -8,6 +8,7 @@ rather than the real editor's internals; one test also installs into the real wi
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ torch.set_num_threads(1)
 QCoreApplication.setOrganizationName("GraphBuilderTests")
 QCoreApplication.setApplicationName("GraphBuilderTrainingTests")
 QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                  tempfile.mkdtemp(prefix="gb-training-settings-"))
 QStandardPaths.setTestModeEnabled(True)
 
 TINY = {"data": {"dataset": "spirals", "batch_size": 32, "size": 320, "val_fraction": 0.25},
