@@ -25,9 +25,17 @@ class Minimap(QGraphicsView):
         self.setToolTip("Minimap: click or drag to move the view")
         self._refit = QTimer(self, singleShot=True, interval=150)
         self._refit.timeout.connect(self.fit)
-        main.scene().changed.connect(lambda _: self._refit.start())
-        main.horizontalScrollBar().valueChanged.connect(lambda _: self.viewport().update())
-        main.verticalScrollBar().valueChanged.connect(lambda _: self.viewport().update())
+        # bound methods, not lambdas: Qt drops the connection when this widget dies,
+        # while the scene (owned elsewhere) may keep emitting a little longer
+        main.scene().changed.connect(self._scene_changed)
+        main.horizontalScrollBar().valueChanged.connect(self._view_scrolled)
+        main.verticalScrollBar().valueChanged.connect(self._view_scrolled)
+
+    def _scene_changed(self, _regions: object) -> None:
+        self._refit.start()
+
+    def _view_scrolled(self, _value: int) -> None:
+        self.viewport().update()
 
     def place(self) -> None:
         vp = self.main.viewport()

@@ -92,9 +92,13 @@ def ui_font(size: float = 9.5, bold: bool = False, mono: bool = False) -> QFont:
 def apply_theme(app: QApplication, theme: Theme) -> None:
     """Fusion style with a palette built from the theme (looks the same on every OS)."""
     # set by name, once: Qt then owns the style (a Python-made QStyle replaced later
-    # would be freed twice)
-    if app.style().name().lower() != "fusion" and "Fusion" in QStyleFactory.keys():
+    # would be freed twice). Once a style sheet is set, app.style() is Qt's style-sheet
+    # proxy whose name() is empty, so remember the switch instead of asking the style:
+    # calling setStyle again on every theme toggle re-polished every widget and crashed.
+    fusion = app.property("graphbuilder_fusion") or app.style().name().lower() == "fusion"
+    if not fusion and "Fusion" in QStyleFactory.keys():
         app.setStyle("Fusion")
+    app.setProperty("graphbuilder_fusion", True)
     pal = QPalette()
     roles = {
         QPalette.ColorRole.Window: theme.window,

@@ -35,9 +35,11 @@ def install_training_ui(window: Any, runs_root: str | Path | None = None) -> Tra
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
     problems = getattr(window, "docks", {}).get("problems")
     if problems is not None:
-        window.splitDockWidget(problems, dock, Qt.Orientation.Horizontal)
-        window.resizeDocks([problems, dock], [300, 1100], Qt.Orientation.Horizontal)
-    window.resizeDocks([dock], [440], Qt.Orientation.Vertical)
+        # A tab beside Problems: the canvas keeps its room while designing; starting a
+        # run (or Run > Training dashboard) brings the tab to the front.
+        window.tabifyDockWidget(problems, dock)
+        problems.raise_()
+    window.resizeDocks([dock], [300], Qt.Orientation.Vertical)
     window.training_panel = panel
     window.training_dock = dock
     _add_actions(window, panel, dock)
