@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QFrame, QScrollArea
 
 from graphbuilder.ui.training.panel import TrainingPanel
 
@@ -31,15 +31,20 @@ def install_training_ui(window: Any, runs_root: str | Path | None = None) -> Tra
     panel = TrainingPanel(window, runs_root)
     dock = QDockWidget("Training", window)
     dock.setObjectName("dock_training")
-    dock.setWidget(panel)
+    # In a scroll area the dock may be shorter than the panel's natural height, so the
+    # canvas keeps its room while designing; the user enlarges the dock to watch a run.
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(panel)
+    dock.setWidget(scroll)
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
     problems = getattr(window, "docks", {}).get("problems")
     if problems is not None:
-        # A tab beside Problems: the canvas keeps its room while designing; starting a
-        # run (or Run > Training dashboard) brings the tab to the front.
-        window.tabifyDockWidget(problems, dock)
-        problems.raise_()
-    window.resizeDocks([dock], [300], Qt.Orientation.Vertical)
+        window.splitDockWidget(problems, dock, Qt.Orientation.Horizontal)
+        window.resizeDocks([problems, dock], [300, 1100], Qt.Orientation.Horizontal)
+    docks = [problems, dock] if problems is not None else [dock]
+    window.resizeDocks(docks, [260] * len(docks), Qt.Orientation.Vertical)
     window.training_panel = panel
     window.training_dock = dock
     _add_actions(window, panel, dock)
@@ -64,6 +69,8 @@ def _add_actions(window: Any, panel: TrainingPanel, dock: QDockWidget) -> None:
     def show_dock() -> None:
         dock.show()
         dock.raise_()
+        if dock.height() < 420:  # room for the plots while a run is watched
+            window.resizeDocks([dock], [460], Qt.Orientation.Vertical)
 
     specs = [
         ("Start training", "F5", lambda: (show_dock(), panel.start())),
