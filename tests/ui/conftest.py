@@ -37,7 +37,7 @@ def no_modal_dialogs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture
-def make_window(qtbot, tmp_path: Path):  # noqa: ANN001
+def make_window(qtbot, tmp_path: Path, dispose):  # noqa: ANN001
     """Factory for main windows that close without asking and share a recovery dir."""
     from graphbuilder.ui.main_window import MainWindow
 
@@ -62,20 +62,3 @@ def make_window(qtbot, tmp_path: Path):  # noqa: ANN001
 @pytest.fixture
 def window(make_window):  # noqa: ANN001
     return make_window()
-
-
-def dispose(widget) -> None:  # noqa: ANN001
-    """Close and really delete a window (qtbot only closes it).
-
-    Hundreds of closed-but-alive windows (and pyqtgraph's menus) piled up across the
-    GUI test folders, and the next app-wide palette or style-sheet change re-polished
-    them all; PySide6 crashed in there. Deleting them keeps each test's world small.
-    """
-    import shiboken6
-    from PySide6.QtCore import QCoreApplication, QEvent
-
-    if not shiboken6.isValid(widget):  # already deleted (WA_DeleteOnClose)
-        return
-    widget.close()
-    widget.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -79,7 +79,7 @@ def no_modal_dialogs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture
-def host(qtbot: Any, tmp_path: Path) -> Any:
+def host(qtbot: Any, tmp_path: Path, dispose: Any) -> Any:
     """A stand-in window with the dashboard installed; threads are joined afterwards."""
     from graphbuilder.ui.training import install_training_ui
 
@@ -91,20 +91,3 @@ def host(qtbot: Any, tmp_path: Path) -> Any:
     yield win
     panel.shutdown()
     dispose(win)
-
-
-def dispose(widget) -> None:  # noqa: ANN001
-    """Close and really delete a window (qtbot only closes it).
-
-    Hundreds of closed-but-alive windows (and pyqtgraph's menus) piled up across the
-    GUI test folders, and the next app-wide palette or style-sheet change re-polished
-    them all; PySide6 crashed in there. Deleting them keeps each test's world small.
-    """
-    import shiboken6
-    from PySide6.QtCore import QCoreApplication, QEvent
-
-    if not shiboken6.isValid(widget):  # already deleted (WA_DeleteOnClose)
-        return
-    widget.close()
-    widget.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
