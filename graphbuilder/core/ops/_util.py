@@ -30,6 +30,11 @@ def tdim(dim: int) -> int:
     return dim + 1 if dim >= 0 else dim
 
 
+def as_size(v):  # noqa: ANN001, ANN201
+    """JSON lists become tuples for torch's size arguments; ints and strings pass."""
+    return tuple(v) if isinstance(v, list) else v
+
+
 def pair(v: int | Sequence[int]) -> tuple[int, ...]:
     return tuple(v) if isinstance(v, list | tuple) else (v, v)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from graphbuilder.core.ops._util import check_sizes, expand, fmt_shape, need_rank, pair
+from graphbuilder.core.ops._util import as_size, check_sizes, expand, fmt_shape, need_rank, pair
 from graphbuilder.core.params import Bool, Choice, Int, Size
 from graphbuilder.core.registry import OpSpec, register_op
 
@@ -65,7 +65,7 @@ def _scalar(v):
 
 def _build_conv(cls, rank: int):
     def build(p: dict, s: list) -> nn.Module:
-        conv = (lambda v: tuple(v) if isinstance(v, list) else v) if rank == 3 else _scalar
+        conv = as_size if rank == 3 else _scalar
         return cls(
             s[0][1], p["out_channels"], conv(p["kernel_size"]), stride=conv(p["stride"]),
             padding=conv(p["padding"]), dilation=conv(p["dilation"]), groups=p["groups"],
@@ -121,17 +121,14 @@ register_op(OpSpec(
         Bool("bias", True, "learn an additive bias"),
     ),
     build=lambda p, s: nn.ConvTranspose2d(
-        s[0][1], p["out_channels"], _t(p["kernel_size"]), stride=_t(p["stride"]),
-        padding=_t(p["padding"]), output_padding=_t(p["output_padding"]),
-        groups=p["groups"], bias=p["bias"], dilation=_t(p["dilation"]),
+        s[0][1], p["out_channels"], as_size(p["kernel_size"]), stride=as_size(p["stride"]),
+        padding=as_size(p["padding"]), output_padding=as_size(p["output_padding"]),
+        groups=p["groups"], bias=p["bias"], dilation=as_size(p["dilation"]),
     ),
     check=_check_tconv,
     key_params=("out_channels", "kernel_size", "stride"),
 ))
 
-
-def _t(v):
-    return tuple(v) if isinstance(v, list) else v
 
 
 register_op(OpSpec(
@@ -146,8 +143,8 @@ register_op(OpSpec(
         Bool("bias", False, "learn an additive bias"),
     ),
     build=lambda p, s: nn.Conv2d(
-        s[0][1], s[0][1] * p["multiplier"], _t(p["kernel_size"]), stride=_t(p["stride"]),
-        padding=_t(p["padding"]), groups=s[0][1], bias=p["bias"],
+        s[0][1], s[0][1] * p["multiplier"], as_size(p["kernel_size"]), stride=as_size(p["stride"]),
+        padding=as_size(p["padding"]), groups=s[0][1], bias=p["bias"],
     ),
     check=lambda p, s: need_rank("DepthwiseConv2d", s[0], (3,), "an image-like tensor")
     or check_sizes("DepthwiseConv2d", p, ("kernel_size", "stride", "padding"), 2),

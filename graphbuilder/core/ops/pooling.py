@@ -5,16 +5,13 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import nn
 
-from graphbuilder.core.ops._util import check_sizes, expand, fmt_shape, need_rank
+from graphbuilder.core.ops._util import as_size, check_sizes, expand, fmt_shape, need_rank
 from graphbuilder.core.params import Bool, Choice, Float, Size
 from graphbuilder.core.registry import OpSpec, PortSpec, register_op
 
 IMG = "an image-like tensor [channels, height, width]"
 SEQ = "a [channels, length] tensor"
 
-
-def _t(v):
-    return tuple(v) if isinstance(v, list) else v
 
 
 def _pool_check(op: str, rank: int):
@@ -54,7 +51,7 @@ for _name, _cls, _rank in (
         f"Takes the {_kind} over each window; shrinks the spatial size by the stride.",
         params=_pool_params(),
         build=(lambda cls: lambda p, s: cls(
-            _t(p["kernel_size"]), stride=_t(p["stride"]), padding=_t(p["padding"]),
+            as_size(p["kernel_size"]), stride=as_size(p["stride"]), padding=as_size(p["padding"]),
             ceil_mode=p["ceil_mode"]))(_cls),
         check=_pool_check(_name, _rank),
         key_params=("kernel_size", "stride"),
@@ -68,7 +65,7 @@ for _name, _cls, _rank in (
         _name, "Pooling",
         "Pools to a fixed output size whatever the input size (1 = global pooling).",
         params=(Size("output_size", 1, "output spatial size"),),
-        build=(lambda cls: lambda p, s: cls(_t(p["output_size"])))(_cls),
+        build=(lambda cls: lambda p, s: cls(as_size(p["output_size"])))(_cls),
         check=(lambda n, r: lambda p, s: need_rank(n, s[0], (r,), IMG if r == 3 else SEQ))(
             _name, _rank),
         key_params=("output_size",),
