@@ -212,6 +212,7 @@ def _train(args: argparse.Namespace) -> int:
 
     dist = distributed.init_from_env(args.device or "auto")
     main = dist is None or dist.rank == 0
+    final = None
     try:
         graph, cfg, bundle, shape = prepare(args)
         out = Path(args.out) if args.out else Path("runs") / (
@@ -220,8 +221,9 @@ def _train(args: argparse.Namespace) -> int:
                                     resume_from=args.resume, input_shape=shape,
                                     step_events=main and not args.no_progress)
         final = _drive(trainer, main and not args.no_progress, main)
+        del trainer  # the DDP wrapper and its reducer go before the process group does
     finally:
-        distributed.cleanup()
+        distributed.cleanup(sync=type(final).__name__ == "RunEnded")
     if not main:
         return 0 if type(final).__name__ == "RunEnded" else EXIT_FAILED
     if type(final).__name__ == "RunFailed":

@@ -79,6 +79,19 @@ def is_main() -> bool:
     return info is None or info.rank == 0
 
 
-def cleanup() -> None:
-    if torch_dist.is_available() and torch_dist.is_initialized():
-        torch_dist.destroy_process_group()
+def cleanup(sync: bool = True) -> None:
+    """Leave the process group.
+
+    With ``sync`` every rank first meets in a barrier, so none tears down its gloo pairs
+    while a peer is still writing checkpoints or in flight: a peer that vanishes under a
+    live pair makes gloo abort the survivor (SIGABRT, seen on a loaded CI machine). After a
+    failure the peers may sit in a different collective, so no barrier is tried then.
+    """
+    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return
+    if sync:
+        try:
+            torch_dist.barrier()
+        except RuntimeError:  # a peer already gone: nothing left to wait for
+            pass
+    torch_dist.destroy_process_group()
