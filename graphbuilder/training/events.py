@@ -123,6 +123,17 @@ class LRPoint:
     smoothed: float  # bias-corrected EMA (what the divergence test uses)
 
 
+@dataclass
+class SweepStep:
+    """One optimizer step of one candidate of an LR grid sweep (``step`` counts from 1
+    within the candidate; ``loss`` is that step's training loss, NaN/inf when it blew up)."""
+
+    candidate: int  # index into the sweep's list of learning rates
+    lr: float
+    step: int
+    loss: float
+
+
 Event = (RunStarted | StepEnd | EpochEnd | CheckpointSaved | RunPaused | RunResumed | RunEnded
-         | RunFailed | LRPoint)
+         | RunFailed | LRPoint | SweepStep)
 FINAL_EVENTS = (RunEnded, RunFailed)

@@ -10,8 +10,9 @@ an EMA lags ~1/(1-beta) steps and pushes suggestions too high) with slopes again
 log(lr). Three rules are reported because no single one is reliable: steepest descent,
 min-loss LR / 10 and fastai's "valley"; ``suggested_lr`` is the valley.
 
-Grid sweep: a short run per candidate LR from the same initial weights; the best final
-loss wins.
+Grid sweep: a short constant-LR run per candidate from the same initial weights and batch
+order, streaming every step's loss (one curve per candidate); the best final loss wins, a
+candidate whose loss turns NaN/inf stops early with score inf.
 
 Everything the runs touch is snapshotted in memory (CPU copies) and restored in a
 ``finally``: parameters, buffers (BatchNorm statistics), gradients, train/eval mode,
@@ -23,7 +24,7 @@ from __future__ import annotations
 import copy
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -34,7 +35,7 @@ from torch import nn
 from graphbuilder.training.config import RunConfig
 from graphbuilder.training.data import DataBundle, make_loaders
 from graphbuilder.training.device import select_device
-from graphbuilder.training.events import LRPoint
+from graphbuilder.training.events import LRPoint, SweepStep
 from graphbuilder.training.metrics import make_loss
 from graphbuilder.training.optim import make_optimizer, set_lr
 from graphbuilder.training.stepping import forward, to_device
@@ -62,10 +63,20 @@ class LRFinderResult:
 
 @dataclass
 class SweepResult:
+    """Outcome of :func:`lr_sweep`, one entry per finished candidate in every list."""
+
     lrs: list[float]
-    losses: list[float]  # score per candidate (validation loss, else late train loss)
-    best_lr: float | None
-    details: list[dict[str, float]] = field(default_factory=list)
+    #: score per candidate: validation loss, else the mean training loss of the last quarter
+    #: of its steps; inf when it diverged
+    losses: list[float]
+    best_lr: float | None  # lowest finite score (None: every candidate diverged)
+    details: list[dict[str, float]] = field(default_factory=list)  # steps, train/val loss
+    curves: list[list[float]] = field(default_factory=list)  # training loss of every step
+    diverged_at: list[int | None] = field(default_factory=list)  # step the loss went NaN/inf
+    stopped: bool = False  # ended by ``should_stop``: later candidates are missing
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 class StateSnapshot:
@@ -306,16 +317,34 @@ def find_lr(model: nn.Module, config: RunConfig | dict | None = None, data: Any 
 
 
 def lr_sweep(model: nn.Module, config: RunConfig | dict | None = None, data: Any = None, *,
-             lrs: list[float], steps: int = 50, input_shape: tuple[int, ...] | None = None
-             ) -> Iterator[LRPoint | SweepResult]:
-    """Short run of ``steps`` steps per candidate LR, all from the same initial state and
-    the same batch order; yield an :class:`LRPoint` per candidate, then the result."""
+             lrs: list[float], steps: int = 50, input_shape: tuple[int, ...] | None = None,
+             should_stop: Callable[[], bool] | None = None
+             ) -> Iterator[SweepStep | LRPoint | SweepResult]:
+    """Short constant-LR run of ``steps`` steps per candidate, all from the same initial
+    state (weights, BatchNorm statistics, RNG) and the same batch order.
+
+    Yields a :class:`SweepStep` per optimizer step (the loss as a float), an
+    :class:`LRPoint` per finished candidate (``loss`` = its score), then the
+    :class:`SweepResult` with every candidate's loss curve. A candidate whose loss turns
+    NaN/inf stops there with score inf and the sweep goes on with the next one.
+
+    To stop early, close the generator (the model is restored, no result) or pass
+    ``should_stop``, checked before each step: the sweep then ends with a result over the
+    candidates that finished (``stopped=True``). Either way the model is left exactly as
+    it was, and so it is after an exception.
+    """
     if not lrs:
         raise ValueError("lr_sweep needs at least one learning rate")
+    if steps < 1:
+        raise ValueError(f"lr_sweep needs steps >= 1 (got {steps})")
     cfg, device, (train, val), mix = _setup(model, config, data, input_shape)
     model.to(device)
     snap = StateSnapshot(model)
     scores: list[float] = []
+    curves: list[list[float]] = []
+    diverged: list[int | None] = []
+    details: list[dict[str, float]] = []
+    stopped = False
     try:
         for i, lr in enumerate(lrs):
             snap.restore()
@@ -328,24 +357,44 @@ def lr_sweep(model: nn.Module, config: RunConfig | dict | None = None, data: Any
             if isinstance(gen, torch.Generator):
                 gen.manual_seed(cfg.seed)
             batches = _batches(train)
-            tail: list[torch.Tensor] = []
-            for s in range(steps):
+            curve: list[float] = []
+            blew_up: int | None = None
+            for s in range(1, steps + 1):
+                if should_stop is not None and should_stop():
+                    stopped = True
+                    break
                 batch = next(batches, None)
                 if batch is None:
                     break
-                loss = stepper.step(*batch)
-                if s >= steps * 3 // 4:
-                    tail.append(loss)
-            score = _val_loss(model, val, stepper) if val is not None else (
-                float(torch.stack(tail).float().mean()) if tail else math.inf)
+                loss = float(stepper.step(*batch))
+                curve.append(loss)
+                yield SweepStep(i, lr, s, loss)
+                if not math.isfinite(loss):
+                    blew_up = s
+                    break
+            if stopped:
+                break  # the unfinished candidate is dropped
+            tail = curve[len(curve) * 3 // 4:]
+            train_score = float(np.mean(tail)) if tail and blew_up is None else math.inf
+            info = {"steps": float(len(curve)), "train_loss": train_score}
+            if blew_up is not None or not curve:
+                score = math.inf
+            elif val is not None:
+                score = info["val_loss"] = _val_loss(model, val, stepper)
+            else:
+                score = train_score
             score = score if math.isfinite(score) else math.inf
             scores.append(score)
+            curves.append(curve)
+            diverged.append(blew_up)
+            details.append(info)
             yield LRPoint(i, lr, score, score)
     finally:
         snap.restore()
-    finite = [(s, lr) for s, lr in zip(scores, lrs, strict=True) if math.isfinite(s)]
+    done = list(lrs[:len(scores)])
+    finite = [(s, lr) for s, lr in zip(scores, done, strict=True) if math.isfinite(s)]
     best = min(finite)[1] if finite else None
-    yield SweepResult(list(lrs), scores, best)
+    yield SweepResult(done, scores, best, details, curves, diverged, stopped)
 
 
 @torch.no_grad()

@@ -1,5 +1,6 @@
 """LR range test and sweep: sensible suggestions, and the model left bit-exactly as it was."""
 
+import math
 import random
 
 import numpy as np
@@ -8,6 +9,7 @@ import torch
 from training_models import linear, mlp
 
 from graphbuilder.compiler.fx_compile import compile_graph
+from graphbuilder.training.events import LRPoint, SweepStep
 from graphbuilder.training.lr_finder import (
     LRFinderResult,
     SweepResult,
@@ -117,14 +119,85 @@ def test_centred_smoother_does_not_shift_the_steepest_point():
     assert np.allclose(flat[2:-2], np.arange(10.0)[2:-2])  # zero phase on a ramp
 
 
+def _sweep(model, config, data=None, **kwargs):
+    """Run lr_sweep to the end: (SweepSteps, LRPoints, result)."""
+    events = list(lr_sweep(model, config, data, **kwargs))
+    steps = [e for e in events if isinstance(e, SweepStep)]
+    points = [e for e in events if isinstance(e, LRPoint)]
+    assert isinstance(events[-1], SweepResult) and len(steps) + len(points) + 1 == len(events)
+    return steps, points, events[-1]
+
+
 def test_sweep_picks_from_the_same_start():
     model = compile_graph(mlp(hidden=32), seed=0)
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    events = list(lr_sweep(model, {**SPIRALS, "optimizer": {"name": "adam"}},
-                           lrs=[1e-5, 1e-2, 30.0], steps=30))
-    result = events[-1]
-    assert isinstance(result, SweepResult) and len(events) == 4
+    _, points, result = _sweep(model, {**SPIRALS, "optimizer": {"name": "adam"}},
+                               lrs=[1e-5, 1e-2, 30.0], steps=30)
+    assert [p.lr for p in points] == result.lrs == [1e-5, 1e-2, 30.0]
     assert result.best_lr == 1e-2
     assert result.losses[1] < result.losses[0]
     for k, v in before.items():
         assert torch.equal(model.state_dict()[k], v)
+
+
+def test_sweep_streams_one_curve_per_candidate_and_restores_everything():
+    model, opt, scaler = _trained_model()  # BatchNorm stats, grads, eval mode
+    before = _state(model, opt, scaler)
+    lrs = [1e-3, 1e-1, 1e-3]
+    steps, points, result = _sweep(model, SPIRALS, lrs=lrs, steps=12)
+    _same(before, _state(model, opt, scaler))
+    assert [len(c) for c in result.curves] == [12, 12, 12] and len(steps) == 36
+    assert [(e.candidate, e.lr, e.step) for e in steps] == [
+        (i, lr, s) for i, lr in enumerate(lrs) for s in range(1, 13)]
+    for i, curve in enumerate(result.curves):
+        assert [e.loss for e in steps if e.candidate == i] == curve
+        assert points[i].loss == result.losses[i]
+    # same weights and the same first batch: the first loss (before any update) is shared,
+    # and repeating a candidate repeats its whole curve (same batch order, same RNG)
+    assert result.curves[0][0] == result.curves[1][0]
+    assert result.curves[0] == result.curves[2] and result.curves[0] != result.curves[1]
+    assert result.losses[0] == result.losses[2] and result.diverged_at == [None] * 3
+    assert result.details[0]["steps"] == 12 and not result.stopped
+
+
+def test_sweep_stops_a_diverging_candidate_and_goes_on():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(128, 4, generator=g)
+    y = (x @ torch.tensor([1.0, -2.0, 0.5, 3.0])).unsqueeze(1)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=16)
+    cfg = {"loss": "mse", "optimizer": {"name": "sgd", "momentum": 0.0}}
+    model = compile_graph(linear(4), seed=0)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    steps, points, result = _sweep(model, cfg, (loader, None), lrs=[1e-2, 1e6, 1e-1],
+                                   steps=40)
+    at = result.diverged_at[1]
+    assert at is not None and at < 40 and len(result.curves[1]) == at
+    assert not math.isfinite(result.curves[1][-1]) and result.losses[1] == math.inf
+    assert points[1].loss == math.inf and steps[-1].candidate == 2
+    assert [len(result.curves[i]) for i in (0, 2)] == [40, 40]
+    assert result.diverged_at[::2] == [None, None] and result.best_lr == 1e-1
+    for k, v in before.items():
+        assert torch.equal(model.state_dict()[k], v)
+
+
+def test_closing_or_stopping_a_sweep_restores_everything():
+    model, opt, scaler = _trained_model()
+    before = _state(model, opt, scaler)
+    gen = lr_sweep(model, SPIRALS, lrs=[1e-2, 1e-1], steps=10)
+    for ev in gen:
+        if isinstance(ev, SweepStep) and ev.candidate == 1 and ev.step == 3:
+            break  # mid-candidate, with the weights trained by candidate 1
+    gen.close()
+    _same(before, _state(model, opt, scaler))
+
+    calls = []
+
+    def should_stop():
+        calls.append(1)
+        return len(calls) > 15  # during the second candidate
+
+    steps, points, result = _sweep(model, SPIRALS, lrs=[1e-2, 1e-1, 1.0], steps=10,
+                                   should_stop=should_stop)
+    _same(before, _state(model, opt, scaler))
+    assert result.stopped and result.lrs == [1e-2] and len(result.curves) == 1
+    assert len(points) == 1 and len(steps) == 15
