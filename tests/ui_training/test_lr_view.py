@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from graphbuilder.training.lr_finder import LRFinderResult
+from graphbuilder.training.events import LRPoint, SweepStep
+from graphbuilder.training.lr_finder import LRFinderResult, SweepResult
 from graphbuilder.ui.training.jobs import WeightsCheck
+from graphbuilder.ui.training.lr_view import LRView
 
 
 def test_range_test_marks_a_suggestion_and_applies_it(qtbot: Any, host: Any,
@@ -33,11 +36,59 @@ def test_sweep_draws_one_curve_per_candidate(qtbot: Any, host: Any) -> None:
     view = panel.lr_view
     with qtbot.waitSignal(panel.lr_finished, timeout=30_000) as blocker:
         assert panel.start_sweep([1e-3, 1e-2, 1e-1], 8)
-    assert blocker.args[0].restored
+    assert isinstance(blocker.args[0], WeightsCheck) and blocker.args[0].restored
+    assert "restored" in view.weights.text()
+    result = view.sweep_result
+    assert isinstance(result, SweepResult) and result.lrs == [1e-3, 1e-2, 1e-1]
     assert len(view.sweep_curves) == 3
-    assert all(len(c.getData()[0]) == 8 for c in view.sweep_curves.values())
+    for i, curve in view.sweep_curves.items():  # drawn from the SweepStep events
+        xs, ys = curve.getData()
+        assert list(xs) == list(range(1, 9)) and list(ys) == result.curves[i]
     assert len(view.final.getData()[0]) == 3
-    assert view.choice.currentText().startswith("sweep best")
+    # the best LR: thick curve, star + line on the final-loss plot, offered for Apply
+    best = result.best_lr
+    assert best in result.lrs and view.best_lr == best and len(view.best_items) == 2
+    widths = [c.opts["pen"].widthF() for c in view.sweep_curves.values()]
+    assert widths[result.lrs.index(best)] == max(widths) > min(widths)
+    assert view.choice.currentText().startswith("sweep best") and view.apply_button.isEnabled()
+    assert "best learning rate" in view.status.text() and not host.locked
+    view.apply_button.click()
+    assert host.graph.training["optimizer"]["lr"] == float(f"{best:.3g}")
+
+
+def test_stopping_a_sweep_keeps_what_finished(qtbot: Any, host: Any) -> None:
+    panel = host.training_panel
+    view = panel.lr_view
+    with qtbot.waitSignal(panel.lr_finished, timeout=30_000):
+        assert panel.start_sweep([1e-3, 1e-2, 1e-1], 5000)
+        qtbot.waitUntil(lambda: len(view.sweep_data[0][0]) > 3, timeout=20_000)
+        assert view.stop_button.isEnabled()
+        view.stop_button.click()
+    assert view.sweep_result is None and not view.stop_button.isEnabled()
+    assert "Sweep stopped after 0 of 3" in view.status.text() and not host.locked
+    assert 3 < len(view.sweep_curves[0].getData()[0]) < 5000
+
+
+def test_sweep_view_ends_a_diverged_curve_and_names_it(qtbot: Any) -> None:
+    view = LRView()
+    qtbot.addWidget(view)
+    view.set_busy(True)
+    view.begin_sweep([1e-3, 1e2])
+    events = [SweepStep(0, 1e-3, s, 1.0 / s) for s in (1, 2, 3)] + [LRPoint(0, 1e-3, 0.4, 0.4)]
+    view.handle(events)
+    view.handle([SweepStep(1, 1e2, 1, 1.0), SweepStep(1, 1e2, 2, 1e30),
+                 SweepStep(1, 1e2, 3, math.nan), LRPoint(1, 1e2, math.inf, math.inf)])
+    assert view.sweep_data[1] == ([1, 2], [1.0, 1e30])  # NaN not drawn
+    top = view.sweep_plot.getPlotItem().getViewBox().viewRange()[1][1]
+    assert top < 10  # the blow-up does not flatten the other curve
+    assert len(view.final.getData()[0]) == 1
+    view.handle([SweepResult([1e-3, 1e2], [0.4, math.inf], 1e-3,
+                             curves=[[1.0, 0.5, 1 / 3], [1.0, 1e30, math.nan]],
+                             diverged_at=[None, 3])])
+    view.set_busy(False)
+    assert view.best_lr == 1e-3 and view.choice.currentData() == 1e-3
+    assert "best learning rate 1e-3" in view.status.text()
+    assert "Diverged: 100 (step 3)" in view.status.text()
 
 
 def test_failing_range_test_shows_its_error(qtbot: Any, host: Any) -> None:

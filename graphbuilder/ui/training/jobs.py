@@ -5,16 +5,15 @@ exactly the model a run would start from. A SHA-1 digest of every parameter and 
 is taken before and after: the engine promises to restore the weights bit-exactly and
 the LR view shows the two digests side by side as proof.
 
-The grid sweep is built here on :class:`~graphbuilder.training.Trainer` rather than on
-``lr_finder.lr_sweep`` because the view draws one loss curve per candidate and the
-engine's sweep only reports each candidate's final score.
+Both are thin: the range test and the grid sweep are the engine's
+(:func:`~graphbuilder.training.lr_finder.lr_range_test`,
+:func:`~graphbuilder.training.lr_finder.lr_sweep`), whose events pass through unchanged.
+Stopping closes the generator (:meth:`EventWorker.cancel`), which restores the weights.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +23,6 @@ from torch import nn
 
 from graphbuilder.core.graph import ModelGraph
 from graphbuilder.training.config import RunConfig
-from graphbuilder.training.events import EpochEnd, RunFailed, StepEnd
 
 
 @dataclass
@@ -37,31 +35,6 @@ class WeightsCheck:
     @property
     def restored(self) -> bool:
         return self.before == self.after
-
-
-@dataclass
-class SweepPoint:
-    index: int  # candidate number
-    lr: float
-    step: int
-    loss: float
-
-
-@dataclass
-class SweepDone:
-    """One candidate finished: ``loss`` is its validation loss (else last train loss)."""
-
-    index: int
-    lr: float
-    loss: float
-    message: str = ""  # why it failed (NaN...), empty when it ran
-
-
-@dataclass
-class SweepSummary:
-    lrs: list[float]
-    losses: list[float]
-    best_lr: float | None
 
 
 def weights_digest(model: nn.Module) -> str:
@@ -100,37 +73,12 @@ def range_test_job(graph: ModelGraph, config: dict[str, Any], start_lr: float, e
 
 def sweep_job(graph: ModelGraph, config: dict[str, Any], lrs: list[float], steps: int
               ) -> Iterator[Any]:
-    """A short constant-LR run per candidate from the same weights and batch order."""
-    from graphbuilder.training import Trainer
-    from graphbuilder.training.datasets import load_data
+    """The engine's grid sweep (a ``SweepStep`` per step, an ``LRPoint`` per candidate,
+    the ``SweepResult`` with the curves), then a :class:`WeightsCheck`."""
+    from graphbuilder.training.lr_finder import lr_sweep
 
-    base = RunConfig.from_dict(config)
-    model = compile_for(graph, base)
+    cfg = RunConfig.from_dict(config)
+    model = compile_for(graph, cfg)
     before = weights_digest(model)
-    snapshot = copy.deepcopy(model.state_dict())
-    data = load_data(base.data, seed=base.seed, input_shape=input_shape_of(graph))
-    losses: list[float] = []
-    try:
-        for i, lr in enumerate(lrs):
-            model.load_state_dict(snapshot)
-            cfg = base.replace(**{"optimizer.lr": lr, "max_steps": steps, "epochs": 10**6,
-                                  "schedule": {"name": "constant"}, "early_stopping": None})
-            trainer = Trainer(model, cfg, data=data, run_dir=None)
-            score, last, message = math.inf, math.inf, ""
-            for ev in trainer.run():
-                if isinstance(ev, StepEnd):
-                    last = ev.loss
-                    yield SweepPoint(i, lr, ev.step, last)
-                elif isinstance(ev, EpochEnd):
-                    score = ev.metrics.get("val_loss", ev.metrics.get("loss", last))
-                elif isinstance(ev, RunFailed):
-                    message = ev.message
-            if message or not math.isfinite(score):
-                score = math.inf
-            losses.append(score)
-            yield SweepDone(i, lr, score, message)
-    finally:
-        model.load_state_dict(snapshot)
-    finite = [(s, lr) for s, lr in zip(losses, lrs, strict=False) if math.isfinite(s)]
-    yield SweepSummary(list(lrs), losses, min(finite)[1] if finite else None)
+    yield from lr_sweep(model, cfg, lrs=lrs, steps=steps, input_shape=input_shape_of(graph))
     yield WeightsCheck(before, weights_digest(model))

@@ -3,9 +3,11 @@
 Left: loss against learning rate on a log axis while the range test runs (raw loss as
 faint dots, the engine's EMA as a line), then the zero-phase smoothed curve and one
 marker per suggestion rule (valley, steepest, min/10) with a button that applies the
-chosen one to the optimizer settings. Right: the sweep, one loss-per-step curve per
-candidate LR overlaid, and each candidate's final loss against its LR. Underneath, the
-weight digests before/after show that the trial runs left the model untouched.
+chosen one to the optimizer settings. Right: the sweep (the engine's ``lr_sweep``), one
+loss-per-step curve per candidate LR overlaid, drawn from its ``SweepStep`` events, and
+each candidate's final loss against its LR; the best one is marked (thick curve, star,
+line) and offered like a suggestion. Underneath, the weight digests before/after show that
+the trial runs left the model untouched.
 """
 
 from __future__ import annotations
@@ -26,12 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from graphbuilder.training.events import LRPoint
-from graphbuilder.training.lr_finder import LRFinderResult
+from graphbuilder.training.events import LRPoint, SweepStep
+from graphbuilder.training.lr_finder import LRFinderResult, SweepResult
 from graphbuilder.ui.training import style
 from graphbuilder.ui.training.fields import ListEdit, SciEdit, fmt_sci
 from graphbuilder.ui.training.hover import HoverReadout
-from graphbuilder.ui.training.jobs import SweepDone, SweepPoint, SweepSummary, WeightsCheck
+from graphbuilder.ui.training.jobs import WeightsCheck
 
 RULES = {"valley": "valley", "steepest": "steepest slope", "min_loss_div10": "min loss / 10"}
 LABEL_POS = {"valley": 0.92, "steepest": 0.74, "min_loss_div10": 0.56}
@@ -48,7 +50,10 @@ class LRView(QWidget):
         super().__init__(parent)
         self.theme = theme
         self.result: LRFinderResult | None = None
+        self.sweep_result: SweepResult | None = None
         self.points: list[LRPoint] = []
+        self.mode = "idle"  # "range" / "sweep": what the running job's LRPoints mean
+        self.busy = False
         self.start_lr, self.end_lr = SciEdit(), SciEdit()
         self.start_lr.set_value(1e-6)
         self.end_lr.set_value(1.0)
@@ -98,6 +103,11 @@ class LRView(QWidget):
                                           symbol="o", symbolSize=9)
         self.sweep_curves: dict[int, pg.PlotDataItem] = {}
         self.sweep_data: dict[int, tuple[list[float], list[float]]] = {}
+        self.sweep_lrs: list[float] = []
+        self.final_points: list[tuple[float, float]] = []
+        self.first_losses: dict[int, float] = {}
+        self.best_lr: float | None = None
+        self.best_items: list[tuple[Any, Any]] = []  # (plot, item) marking the best LR
         self.hovers = [HoverReadout(self.range_plot, "lr", theme),
                        HoverReadout(self.sweep_plot, "step", theme),
                        HoverReadout(self.final_plot, "lr", theme)]
@@ -158,13 +168,32 @@ class LRView(QWidget):
             self.apply_lr.emit(float(lr))
 
     def set_busy(self, busy: bool) -> None:
+        was_busy, self.busy = self.busy, busy
         for w in (self.run_button, self.sweep_button):
             w.setEnabled(not busy)
         self.stop_button.setEnabled(busy)
+        if was_busy and not busy:
+            self._ended()
+
+    def _ended(self) -> None:
+        """The job's thread is done; without a result it was stopped (the panel replaces
+        this text when it failed). Closing the engine's generator restored the weights."""
+        if self.mode == "range" and self.result is None:
+            self.status.setText("Range test stopped before the end: no suggestion "
+                                "(the model was restored).")
+        elif self.mode == "sweep" and self.sweep_result is None:
+            n = len(self.final_points)
+            finite = [p for p in self.final_points if math.isfinite(p[1])]
+            best = min(finite, key=lambda p: (p[1], p[0]))[0] if finite else None
+            self._mark_best(best, "so far")
+            self.status.setText(f"Sweep stopped after {n} of {len(self.sweep_lrs)} "
+                                "candidates (the model was restored)" +
+                                (f"; best so far {fmt_sci(best)}." if best else "."))
+        self.mode = "idle"
 
     # ------------------------------------------------------------------ range test
     def begin_range(self) -> None:
-        self.points, self.result = [], None
+        self.points, self.result, self.mode = [], None, "range"
         for c in (self.raw, self.ema, self.centred):
             c.setData([], [])
         self._clear_markers()
@@ -174,18 +203,24 @@ class LRView(QWidget):
         self.status.setText("Range test running…")
 
     def begin_sweep(self, lrs: list[float]) -> None:
+        self.mode, self.sweep_result, self.sweep_lrs = "sweep", None, list(lrs)
         for c in self.sweep_curves.values():
             self.sweep_plot.removeItem(c)
+        self._mark_best(None)
         self.sweep_curves.clear()
         self.sweep_data = {i: ([], []) for i in range(len(lrs))}
+        self.first_losses = {}
         for i, lr in enumerate(lrs):
             self.sweep_curves[i] = self.sweep_plot.plot(
                 [], [], name=f"lr {fmt_sci(lr)}", pen=style.pen(style.series_color(i), 1.8))
+        self.sweep_plot.getPlotItem().getViewBox().enableAutoRange(axis="y", enable=True)
         self.final.setData([], [])
         # label the candidates themselves: a narrow log range gets unreadable minor ticks
         self.final_plot.getPlotItem().getAxis("bottom").setTicks(
             [[(math.log10(lr), fmt_sci(lr)) for lr in lrs], []])
-        self.final_points: list[tuple[float, float]] = []
+        self.final_points = []
+        self.choice.clear()
+        self.apply_button.setEnabled(False)
         self.weights.setText("")
         self.status.setText(f"Sweep over {len(lrs)} learning rates running…")
 
@@ -194,22 +229,26 @@ class LRView(QWidget):
         new_points = False
         sweep_touched = set()
         for ev in events:
-            if isinstance(ev, LRPoint):
+            if isinstance(ev, SweepStep):
+                if ev.step == 1:
+                    self.first_losses[ev.candidate] = ev.loss
+                if math.isfinite(ev.loss):  # a diverged candidate's curve just ends
+                    xs, ys = self.sweep_data.setdefault(ev.candidate, ([], []))
+                    xs.append(ev.step)
+                    ys.append(ev.loss)
+                    sweep_touched.add(ev.candidate)
+            elif isinstance(ev, LRPoint) and self.mode == "sweep":  # a candidate finished
+                self.final_points.append((ev.lr, ev.loss))
+                finite = sorted(p for p in self.final_points if math.isfinite(p[1]))
+                self.final.setData([p[0] for p in finite], [p[1] for p in finite])
+                self._frame_sweep()
+            elif isinstance(ev, LRPoint):
                 self.points.append(ev)
                 new_points = True
             elif isinstance(ev, LRFinderResult):
                 self.show_result(ev)
-            elif isinstance(ev, SweepPoint):
-                xs, ys = self.sweep_data.setdefault(ev.index, ([], []))
-                xs.append(ev.step)
-                ys.append(ev.loss)
-                sweep_touched.add(ev.index)
-            elif isinstance(ev, SweepDone):
-                if math.isfinite(ev.loss):
-                    self.final_points.append((ev.lr, ev.loss))
-                    self.final.setData(*zip(*sorted(self.final_points), strict=True))
-            elif isinstance(ev, SweepSummary):
-                self._sweep_summary(ev)
+            elif isinstance(ev, SweepResult):
+                self.show_sweep(ev)
             elif isinstance(ev, WeightsCheck):
                 mark = "✔ restored" if ev.restored else "✖ CHANGED"
                 self.weights.setText(f"weights {ev.before} → {ev.after} {mark}")
@@ -223,6 +262,24 @@ class LRView(QWidget):
             xs, ys = self.sweep_data[i]
             if i in self.sweep_curves:
                 self.sweep_curves[i].setData(xs, ys)
+        if sweep_touched:
+            self._frame_sweep()
+
+    def _frame_sweep(self) -> None:
+        """Keep a blowing-up candidate from flattening the others: cap the y ranges at 3x
+        the highest starting loss (the curves start from the same weights)."""
+        starts = [v for v in self.first_losses.values() if math.isfinite(v)]
+        if not starts:
+            return
+        cap = 3 * max(starts)
+        finals = [loss for _, loss in self.final_points if math.isfinite(loss)]
+        for plot, values in ((self.sweep_plot, [y for _, ys in self.sweep_data.values()
+                                                for y in ys]), (self.final_plot, finals)):
+            vb = plot.getPlotItem().getViewBox()
+            if values and max(values) > cap > 0:
+                vb.setYRange(min(values), cap, padding=0.02)
+            else:
+                vb.enableAutoRange(axis="y", enable=True)
 
     def show_result(self, result: LRFinderResult) -> None:
         self.result = result
@@ -260,15 +317,54 @@ class LRView(QWidget):
             self.status.setText("Too few finite points for a suggestion: widen the range or "
                                 "add steps.")
 
-    def _sweep_summary(self, s: SweepSummary) -> None:
-        self.choice.clear()
-        if s.best_lr is not None:
-            self.choice.addItem(f"sweep best: {fmt_sci(s.best_lr)}", s.best_lr)
-            self.status.setText(f"Sweep done: best learning rate {fmt_sci(s.best_lr)} "
-                                "(lowest validation loss).")
+    def show_sweep(self, result: SweepResult) -> None:
+        """The sweep's result: mark the best LR and offer it like a suggestion."""
+        self.sweep_result = result
+        for i, curve in enumerate(result.curves):  # the full curves (a batch may be missing)
+            finite = [(s, v) for s, v in enumerate(curve, 1) if math.isfinite(v)]
+            self.sweep_data[i] = ([p[0] for p in finite], [p[1] for p in finite])
+            if i in self.sweep_curves:
+                self.sweep_curves[i].setData(*self.sweep_data[i])
+        self._frame_sweep()
+        self._mark_best(result.best_lr)
+        blown = [f"{fmt_sci(lr)} (step {at})" for lr, at in
+                 zip(result.lrs, result.diverged_at, strict=False) if at is not None]
+        diverged = f" Diverged: {', '.join(blown)}." if blown else ""
+        if result.best_lr is not None:
+            score = "validation" if result.details and "val_loss" in result.details[0] \
+                else "late training"
+            self.status.setText(f"Sweep done: best learning rate {fmt_sci(result.best_lr)} "
+                                f"(lowest {score} loss).{diverged}")
         else:
-            self.status.setText("Sweep done: every candidate diverged.")
-        self.apply_button.setEnabled(s.best_lr is not None)
+            self.status.setText(f"Sweep done: every candidate diverged.{diverged}")
+
+    def _mark_best(self, lr: float | None, how: str = "") -> None:
+        """Thick curve, star and line at the best LR, and it in the Apply box (None:
+        clear the marks)."""
+        for plot, item in self.best_items:
+            plot.removeItem(item)
+        self.best_items.clear()
+        for i, curve in self.sweep_curves.items():
+            best = i < len(self.sweep_lrs) and self.sweep_lrs[i] == lr
+            curve.setPen(style.pen(style.series_color(i), 3.4 if best else 1.8))
+        self.best_lr = lr
+        if lr is None:
+            return
+        final = dict(self.final_points)
+        line = pg.InfiniteLine(pos=math.log10(lr), angle=90, pen=style.pen(style.SUGGEST, 1.6),
+                               label=f"best\n{fmt_sci(lr)}",
+                               labelOpts={"position": 0.9, "color": style.SUGGEST,
+                                          "fill": style.faded("#FFFFFF", 0)})
+        self.final_plot.addItem(line)
+        self.best_items.append((self.final_plot, line))
+        if math.isfinite(final.get(lr, math.inf)):
+            star = self.final_plot.plot([lr], [final[lr]], pen=None, symbol="star",
+                                        symbolSize=20, symbolBrush=style.SUGGEST,
+                                        symbolPen=None)  # a PlotDataItem: log-x aware
+            self.best_items.append((self.final_plot, star))
+        self.choice.clear()
+        self.choice.addItem(f"sweep best{' ' + how if how else ''}: {fmt_sci(lr)}", lr)
+        self.apply_button.setEnabled(True)
 
     def _clear_markers(self) -> None:
         for m in self.markers:
