@@ -62,6 +62,24 @@ def test_lr_find_json_and_sweep(graph_file, capsys):
     assert run("lr-find", graph_file, "--sweep", "1e-4,1e-2", "--sweep-steps", 5, "--json") == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["lrs"] == [1e-4, 1e-2] and doc["best_lr"] in doc["lrs"]
+    assert doc["suggested_lr"] == doc["best_lr"] and len(doc["losses"]) == 2
+    assert [len(c) for c in doc["curves"]] == [5, 5] and doc["diverged_at"] == [None, None]
+    assert doc["curves"][0][0] == doc["curves"][1][0]  # same weights, same first batch
+
+
+def test_lr_find_sweep_text_and_plot(graph_file, capsys, tmp_path):
+    import importlib.util
+
+    plot = ["--plot", tmp_path / "s.png"] if importlib.util.find_spec("matplotlib") else []
+    assert run("lr-find", graph_file, "--sweep", "1e-3,1e-2,1e9", "--sweep-steps", 6,
+               *plot) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("best learning rate: ")
+    lines = [line for line in err.splitlines() if line.startswith("lr=")]
+    assert len(lines) >= 3  # one per candidate (and one per blow-up), not one per step
+    assert len(lines) <= 4
+    if plot:
+        assert (tmp_path / "s.png").stat().st_size > 1000
 
 
 @pytest.mark.parametrize("argv,expected", [
