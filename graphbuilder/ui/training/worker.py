@@ -28,7 +28,10 @@ from PySide6.QtCore import QThread, Signal
 
 from graphbuilder.core.graph import ModelGraph
 from graphbuilder.training.config import ConfigError
-from graphbuilder.training.events import LRPoint, RunEnded, RunFailed, StepEnd
+from graphbuilder.training.events import LRPoint, RunEnded, RunFailed, StepEnd, SweepStep
+
+#: frequent, small events: sent in batches at most every ``flush_s``, the rest at once
+_BATCHED = (StepEnd, LRPoint, SweepStep)
 
 
 class EventWorker(QThread):
@@ -61,7 +64,7 @@ class EventWorker(QThread):
                     break
                 batch.append(event)
                 now = time.monotonic()
-                if not isinstance(event, (StepEnd, LRPoint)) or now - last >= self.flush_s:
+                if not isinstance(event, _BATCHED) or now - last >= self.flush_s:
                     self._flush(batch)
                     batch, last = [], now
         except Exception as exc:  # noqa: BLE001 - reported in the panel, never a crash
