@@ -10,6 +10,7 @@ from PySide6.QtCore import QPointF
 
 from graphbuilder.training.events import RunEnded, RunFailed
 from graphbuilder.ui.training.evaluate import EvalResult
+from graphbuilder.ui.training.tools import EVAL_SAMPLES
 
 RUN_TIMEOUT = 30_000
 
@@ -64,7 +65,7 @@ def test_short_run_fills_the_plots_and_is_kept(qtbot: Any, host: Any, tmp_path: 
         assert panel.evaluate_run(path)
     result = blocker.args[0]
     assert isinstance(result, EvalResult) and "val_accuracy" in result.metrics
-    assert len(result.samples) == 8 and panel.predictions.tile_count() == 8
+    assert len(result.samples) == EVAL_SAMPLES == panel.predictions.tile_count()
 
     # a second run with another optimizer, then compare both
     doc = panel.form.value()
@@ -75,6 +76,12 @@ def test_short_run_fills_the_plots_and_is_kept(qtbot: Any, host: Any, tmp_path: 
     panel.runs.set_checked(list(panel.runs.infos))
     curves = panel.runs.plot.getPlotItem().listDataItems()
     assert len(curves) == 2 and {c.name().split()[0] for c in curves} == {"adam", "sgd"}
+    panel.runs.log_y.setChecked(True)  # log scale, kept for curves drawn later
+    panel.runs.redraw()
+    assert all(c.opts["logMode"][1] for c in panel.runs.plot.getPlotItem().listDataItems())
+    png = panel.runs.export_png(str(tmp_path / "runs.png"))
+    assert png and Path(png).stat().st_size > 1000
+    assert "runs.png" in host.statusBar().currentMessage()
 
 
 def test_pause_resume_and_stop(qtbot: Any, host: Any) -> None:

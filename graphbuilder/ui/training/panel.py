@@ -5,12 +5,15 @@ hook in docs/CONTRACTS.md (``graph``, ``undo_stack``, ``set_editing_locked``,
 ``statusBar``), so tests drive it with a tiny stand-in window. All long work runs in
 one :class:`~graphbuilder.ui.training.worker.EventWorker` at a time (a run, an LR test
 or an evaluation); the design is locked while a run or LR test uses it.
+
+This file builds the panel and decides what runs (settings, start, pause, stop); what
+happens to the worker's events is :mod:`run_events`, the LR tools and kept-run actions
+are :mod:`tools`. Both are mixins so the panel stays one object with one worker slot.
 """
 
 from __future__ import annotations
 
 import copy
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -22,24 +25,14 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from graphbuilder.core.fileformat import dumps_graph
 from graphbuilder.core.graph import GraphEvent, ModelGraph
 from graphbuilder.training.config import ConfigError, RunConfig
-from graphbuilder.training.events import (
-    CheckpointSaved,
-    EpochEnd,
-    RunEnded,
-    RunFailed,
-    RunPaused,
-    RunResumed,
-    RunStarted,
-    StepEnd,
-)
 from graphbuilder.ui.training.banner import ErrorBanner
 from graphbuilder.ui.training.checks import default_runs_root, preflight
 from graphbuilder.ui.training.commands import SetTrainingCommand
 from graphbuilder.ui.training.controls import RunControls
-from graphbuilder.ui.training.evaluate import EvalResult
 from graphbuilder.ui.training.lr_view import LRView
 from graphbuilder.ui.training.plots import LivePlots
 from graphbuilder.ui.training.predictions import PredictionsView
+from graphbuilder.ui.training.run_events import RunEventsMixin
 from graphbuilder.ui.training.runs import RunStore, RunsView, write_ui
 from graphbuilder.ui.training.settings_form import SettingsForm
 from graphbuilder.ui.training.tools import ToolsMixin
@@ -50,7 +43,7 @@ SWITCH_INTERVAL_S = 0.001
 LOCK_REASON = "training is running: stop it to edit the design"
 
 
-class TrainingPanel(ToolsMixin, QWidget):
+class TrainingPanel(RunEventsMixin, ToolsMixin, QWidget):
     run_finished = Signal(object)  # RunEnded | RunFailed
     lr_finished = Signal(object)  # the last event of an LR test / sweep
     eval_finished = Signal(object)  # EvalResult | str (error)
@@ -108,6 +101,7 @@ class TrainingPanel(ToolsMixin, QWidget):
         self.runs.evaluate_requested.connect(self.evaluate_run)
         self.runs.show_requested.connect(self.show_run)
         self.plots.exported.connect(self.message)
+        self.runs.exported.connect(self.message)
         self.graph.subscribe(self._graph_event)
 
     # ------------------------------------------------------------------ settings
@@ -235,117 +229,6 @@ class TrainingPanel(ToolsMixin, QWidget):
             self.worker.cancel()
         self.controls.state.setText("Stopping…")
 
-    # ------------------------------------------------------------------ events
-    def _on_events(self, batch: list[Any]) -> None:
-        if self.mode == "lr":
-            self.lr_view.handle(batch)
-            self.final = batch[-1]
-            return
-        if self.mode == "eval":
-            self.final = batch[-1]
-            if isinstance(self.final, EvalResult):
-                self.predictions.show_result(self.final)
-            return
-        h = self.plots.history
-        rates = []
-        for ev in batch:
-            if isinstance(ev, StepEnd):
-                h.add_step(ev.step, ev.loss, ev.lr)
-                self._step, self._epoch = ev.step, ev.epoch
-                rates.append(ev.samples_per_s)
-            elif isinstance(ev, EpochEnd):
-                h.add_epoch(ev.epoch, ev.metrics, ev.step)
-                self._epoch = ev.epoch
-            elif isinstance(ev, RunStarted):
-                self._started(ev)
-            elif isinstance(ev, CheckpointSaved):
-                self.last_checkpoint = ev.path
-            elif isinstance(ev, RunPaused):
-                self.controls.set_paused(True)
-                self.controls.state.setText("Paused")
-            elif isinstance(ev, RunResumed):
-                self.controls.set_paused(False)
-                self.controls.state.setText("Training")
-            elif isinstance(ev, (RunEnded, RunFailed)):
-                self.final = ev
-        if rates:
-            self._rates = (self._rates + [statistics.median(rates)])[-8:]
-
-    def _started(self, ev: RunStarted) -> None:
-        self._rates = []
-        self._step, self._epoch = ev.start_epoch * ev.steps_per_epoch, ev.start_epoch
-        self.controls.reset(ev.total_steps, ev.epochs, self._step)
-        self.plots.set_step_range(self._step, ev.total_steps)
-        self.controls.state.setText("Training")
-        notes = "; ".join(ev.notes)
-        self.message(f"Training on {ev.device_name}: {ev.train_samples} samples, "
-                     f"{ev.num_params:,} parameters" + (f" ({notes})" if notes else ""))
-        self.runs.mark_dirty()
-
-    def _update_progress(self) -> None:
-        if hasattr(self, "_step"):
-            rate = statistics.median(self._rates) if self._rates else 0.0
-            self.controls.update_progress(self._step, self._epoch, rate)
-
-    def _on_crash(self, message: str, details: str) -> None:
-        """An exception escaped a job (the trainer itself never raises; the LR tools and
-        evaluation may): classify it like the engine's RunFailed kinds."""
-        name = message.split(":", 1)[0]
-        kind = {"DataError": "data", "ConfigError": "config", "CheckpointError": "config",
-                "OutOfMemoryError": "oom"}.get(name, "error")
-        self.final = RunFailed(message, kind, details=details)
-
-    def _on_thread_done(self) -> None:
-        mode, final = self.mode, self.final
-        self.tick.stop()
-        if self.worker is not None:
-            self.worker.deleteLater()
-        self.worker, self.job, self.mode = None, None, "idle"
-        sys.setswitchinterval(self._switch_interval)
-        if self._locked:
-            self.window.set_editing_locked(False, "")
-        self.form.setEnabled(True)
-        self.controls.set_running(False)
-        self.lr_view.set_busy(False)
-        if mode == "train":
-            self._finish_run(final)
-        elif mode == "lr":
-            if isinstance(final, RunFailed):
-                self.banner.show_error(final.kind, final.message, final.details)
-                self.lr_view.status.setText("⚠ The LR test failed: see the message above.")
-            self.controls.state.setText("Ready")
-            self.lr_finished.emit(final)
-        else:
-            if isinstance(final, RunFailed):
-                self.predictions.show_error(final.message)
-            self.controls.state.setText("Ready")
-            self.eval_finished.emit(final)
-        self.busy_changed.emit(False)
-
-    def _finish_run(self, final: Any) -> None:
-        self._update_progress()
-        self.plots.redraw(force=True)
-        if not isinstance(final, (RunEnded, RunFailed)):
-            final = RunFailed("the run ended without a final event", "crash")
-        if isinstance(final, RunFailed):
-            self.banner.show_error(final.kind, final.message, final.details,
-                                   self.last_checkpoint)
-            self.controls.state.setText("Failed")
-            self.message(f"Training failed: {final.message}")
-            status = "failed"
-        else:
-            self.controls.state.setText({"completed": "Done"}.get(final.reason,
-                                                                  final.reason.replace("_", " ")))
-            best = final.best_metrics.get("val_loss")
-            self.message(f"Training {final.reason}: {final.steps_done} steps"
-                         + (f", best val_loss {best:.4g}" if best is not None else ""))
-            status = final.reason
-        if self.run_dir is not None and self.run_dir.exists():
-            write_ui(self.run_dir, status=status,
-                     message=final.message if isinstance(final, RunFailed) else "")
-        self.runs.mark_dirty()
-        self.run_finished.emit(final)
-
     # ------------------------------------------------------------------ misc
     def message(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 8000)
@@ -368,3 +251,11 @@ class TrainingPanel(ToolsMixin, QWidget):
         if event.type() == QEvent.Type.Close and self.busy:
             self.shutdown()
         return False
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
+        """None: the dock holds the panel in a resizable QScrollArea, which sizes a
+        height-for-width widget (any word-wrapped label, e.g. the LR view's status) to
+        its *preferred* height. That stretched the panel past the dock and added a
+        scroll bar; without it the panel fills the dock and scrolls only below its
+        minimum size."""
+        return -1

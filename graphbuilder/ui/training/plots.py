@@ -18,7 +18,6 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from graphbuilder.ui.training import style
+from graphbuilder.ui.training.arrange import PlotGrid
 from graphbuilder.ui.training.history import RunHistory
 from graphbuilder.ui.training.hover import HoverReadout
 
@@ -55,6 +55,7 @@ class LivePlots(QWidget):
         self.history = RunHistory()
         self._drawn = -1
         self._drawn_steps = self._drawn_epochs = -1
+        self._steps_waited = False
         self.redraws = 0
         self.loss_plot = style.make_plot("Training loss", "step", "loss", theme)
         self.lr_plot = style.make_plot("Learning rate", "step", "lr", theme, legend=None)
@@ -71,22 +72,22 @@ class LivePlots(QWidget):
                        HoverReadout(self.lr_plot, "step", theme),
                        HoverReadout(self.epoch_plot, "epoch", theme),
                        HoverReadout(self.metric_plot, "epoch", theme)]
-        grid = QGridLayout()
-        grid.setSpacing(6)
-        for i, p in enumerate((self.loss_plot, self.epoch_plot, self.lr_plot, self.metric_plot)):
-            grid.addWidget(p, i // 2, i % 2)
-        self.plot_area = QWidget()
-        self.plot_area.setLayout(grid)
-        grid.setContentsMargins(0, 0, 0, 0)
+        # reading order in one row: loss per step, loss per epoch, metrics, LR
+        self.plot_area = PlotGrid([self.loss_plot, self.epoch_plot, self.lr_plot,
+                                   self.metric_plot])
 
         self.log_loss = QCheckBox("Log loss")
+        self.log_loss.setToolTip("Loss axes (per step and per epoch) on a log scale")
         self.log_lr = QCheckBox("Log LR")
+        self.log_lr.setToolTip("Learning-rate axis on a log scale")
         self.log_loss.toggled.connect(self.set_log_loss)
         self.log_lr.toggled.connect(self.set_log_lr)
         self.png_button = QPushButton("Export PNG…")
         self.csv_button = QPushButton("Export CSV…")
         self.png_button.clicked.connect(lambda: self.export_png())
         self.csv_button.clicked.connect(lambda: self.export_csv())
+        self.png_button.setToolTip("Save the four plots as one PNG image")
+        self.csv_button.setToolTip("Save the per-step and per-epoch values as CSV files")
         self.caption = QLabel()
         bar = QHBoxLayout()
         for w in (self.log_loss, self.log_lr):
@@ -144,8 +145,12 @@ class LivePlots(QWidget):
         if len(h.epochs) != self._drawn_epochs or force:
             self._drawn_epochs = len(h.epochs)
             self._redraw_epochs()
-            if not force:  # the step plots wait one tick: two repaints, not four at once
+            # the step plots wait one tick (two repaints, not four at once), but never
+            # two in a row: with epochs shorter than the redraw interval, they starved
+            if not force and not self._steps_waited:
+                self._steps_waited = True
                 return
+        self._steps_waited = False
         self._drawn = h.version
         if len(h) != self._drawn_steps or force:
             self._drawn_steps = len(h)
@@ -169,6 +174,9 @@ class LivePlots(QWidget):
                 curve = _curve(self.metric_plot, key, color, 2.0, symbol="o")
                 self.metric_curves[key] = curve
             curve.setData(*h.epoch_series(key))
+        names = {k.removeprefix("val_") for k in self.metric_curves}
+        self.metric_plot.getPlotItem().setLabel(
+            "left", names.pop() if len(names) == 1 else "value")
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
@@ -186,7 +194,7 @@ class LivePlots(QWidget):
                 vb.enableAutoRange(axis="x", enable=True)
             else:
                 vb.enableAutoRange(axis="x", enable=False)
-                vb.setXRange(first, last, padding=0.01)
+                vb.setXRange(first, last, padding=0.03)  # room for the first tick label
 
     def set_log_loss(self, on: bool) -> None:
         for c in (self.raw, self.smooth, self.train_epoch, self.val_epoch):

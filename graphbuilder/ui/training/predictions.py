@@ -1,7 +1,8 @@
 """Show an evaluated run: validation metrics and a strip of sample predictions.
 
-Images are drawn as pixmaps scaled up with nearest-neighbour (the built-in sets are
-32x32), captioned "pred / true" in green or red; segmentation shows the image with the
+Images are drawn as pixmaps of about ``TILE_PX`` (small images scaled up by a whole factor
+with nearest-neighbour, so 32x32 pixels stay crisp; large ones scaled down smoothly),
+captioned "pred / true" in green or red; segmentation shows the image with the
 true and predicted masks side by side; tabular data shows the input values.
 """
 
@@ -21,13 +22,20 @@ MASK_COLORS = np.array([[30, 30, 36], [37, 99, 235], [234, 88, 12], [22, 163, 74
                        dtype=np.uint8)
 
 
-def to_pixmap(rgb: np.ndarray, scale: int = 3) -> QPixmap:
+TILE_PX = 112
+
+
+def to_pixmap(rgb: np.ndarray, size: int = TILE_PX) -> QPixmap:
     rgb = np.ascontiguousarray(rgb)
     h, w, _ = rgb.shape
     img = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-    return QPixmap.fromImage(img).scaled(w * scale, h * scale,
-                                         Qt.AspectRatioMode.KeepAspectRatio,
-                                         Qt.TransformationMode.FastTransformation)
+    scale = size // max(h, w)
+    if scale >= 1:
+        return QPixmap.fromImage(img).scaled(w * scale, h * scale,
+                                             Qt.AspectRatioMode.KeepAspectRatio,
+                                             Qt.TransformationMode.FastTransformation)
+    return QPixmap.fromImage(img).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                                         Qt.TransformationMode.SmoothTransformation)
 
 
 def mask_rgb(mask: np.ndarray) -> np.ndarray:
@@ -77,7 +85,8 @@ class PredictionsView(QScrollArea):
                     None if s.pred_mask is None else mask_rgb(s.pred_mask)):
             if arr is not None:
                 pic = QLabel()
-                pic.setPixmap(to_pixmap(arr))
+                pic.setPixmap(to_pixmap(arr, TILE_PX if s.true_mask is None
+                                        else TILE_PX * 2 // 3))
                 pics.addWidget(pic)
         lay.addLayout(pics)
         if s.image is None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -34,6 +35,7 @@ from graphbuilder.ui.training.fields import fmt_sci
 from graphbuilder.ui.training.history import RunHistory, read_json
 from graphbuilder.ui.training.hover import HoverReadout
 
+MIN_PLOT_WIDTH = 380  # the comparison plot keeps this much when the list is sized
 COLUMNS = ["Run", "Status", "Optimizer", "LR", "Schedule", "Epochs", "Best val loss", "Best metric"]
 
 
@@ -119,6 +121,7 @@ class RunsView(QWidget):
     resume_requested = Signal(str)
     evaluate_requested = Signal(str)
     show_requested = Signal(str)
+    exported = Signal(str)  # a status message
 
     def __init__(self, store: RunStore, theme: Any = None, parent: QWidget | None = None
                  ) -> None:
@@ -146,8 +149,13 @@ class RunsView(QWidget):
         bar.addStretch(1)
         bar.addWidget(QLabel("Compare"))
         bar.addWidget(self.metric)
+        self.log_y = QCheckBox("Log scale")
+        self.log_y.setToolTip("Compare on a log axis (losses spanning decades)")
+        self.log_y.toggled.connect(lambda on: self.plot.setLogMode(x=False, y=on))
+        bar.addWidget(self.log_y)
         png = QPushButton("Export PNG…")
-        png.clicked.connect(lambda: style.export_png(self.plot, "runs.png"))
+        png.setToolTip("Save the comparison plot as a PNG image")
+        png.clicked.connect(lambda: self.export_png())
         bar.addWidget(png)
         self.buttons["resume"].setToolTip(
             "Continue the selected run from its last checkpoint (same folder, same design); "
@@ -160,11 +168,13 @@ class RunsView(QWidget):
         self.buttons["evaluate"].clicked.connect(lambda: self._emit(self.evaluate_requested))
         self.plot = style.make_plot("Runs compared", "epoch", "val_loss", theme)
         self.hover = HoverReadout(self.plot, "epoch", theme)
-        split = QSplitter(Qt.Orientation.Horizontal)
+        self.split = split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.tree)
         split.addWidget(self.plot)
         split.setSizes([600, 600])
         split.setStretchFactor(1, 1)
+        self._split_moved = False
+        split.splitterMoved.connect(lambda *_: setattr(self, "_split_moved", True))
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(bar)
@@ -209,8 +219,24 @@ class RunsView(QWidget):
         for c in range(len(COLUMNS)):
             self.tree.resizeColumnToContents(c)
         self.tree.blockSignals(False)
+        self._fit_split()
         self.redraw()
         self._selection()
+
+    def _fit_split(self) -> None:
+        """Give the list the width its columns need (at 50:50 the last columns were cut
+        off) and the plot the rest, until the user drags the splitter."""
+        total = self.split.width()
+        if self._split_moved or total <= MIN_PLOT_WIDTH:
+            return
+        need = (sum(self.tree.columnWidth(c) for c in range(len(COLUMNS)))
+                + 2 * self.tree.frameWidth() + self.tree.verticalScrollBar().sizeHint().width())
+        left = max(min(need, total - MIN_PLOT_WIDTH), total // 3)
+        self.split.setSizes([left, total - left])
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._fit_split()
 
     def checked(self) -> list[str]:
         out = []
@@ -259,6 +285,12 @@ class RunsView(QWidget):
         path = self.selected()
         if path:
             signal.emit(path)
+
+    def export_png(self, path: str | None = None) -> str | None:
+        saved = style.export_png(self.plot, "runs.png", path)
+        if saved:
+            self.exported.emit(f"Comparison saved to {saved}")
+        return saved
 
     def set_theme(self, theme: Any) -> None:
         style.style_plot(self.plot, theme)

@@ -4,17 +4,17 @@ The form never owns the config. It shows ``graph.training`` (:meth:`SettingsForm
 and, when the user changes a value, emits :attr:`SettingsForm.edited` with the whole new
 config dict; the panel validates it and stores it through an undoable command, whose
 ``meta_changed`` event brings the value back here. So undo, opening a file and editing
-all go through one path. Keys the form does not show (metrics, checkpoint, grad_clip...)
-are carried over untouched.
+all go through one path. Keys the form does not show (checkpoint, grad_clip...) are
+carried over untouched. The field table is :mod:`fields`; the LR curve beside the
+schedule group is :mod:`schedule_preview`, where the groups go :mod:`arrange`.
 """
 
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -34,8 +34,7 @@ from PySide6.QtWidgets import (
 from graphbuilder.training.config import AUGMENTS, METRICS, ConfigError, RunConfig
 from graphbuilder.training.datasets import BUILTINS
 from graphbuilder.training.device import device_info
-from graphbuilder.training.schedules import preview_schedule
-from graphbuilder.ui.training import style
+from graphbuilder.ui.training.arrange import FormGrid
 from graphbuilder.ui.training.fields import (
     FIELDS,
     Field,
@@ -46,22 +45,10 @@ from graphbuilder.ui.training.fields import (
     widget_signal,
     write_widget,
 )
-from graphbuilder.ui.training.hover import HoverReadout
+from graphbuilder.ui.training.schedule_preview import SchedulePreview
 
 LOCAL_KINDS = [("Image folder…", "imagefolder", True), ("CSV file…", "csv", False),
                ("CIFAR-10 folder…", "cifar10", True), ("MNIST folder…", "mnist", True)]
-PREVIEW_MAX_STEPS = 20000
-
-
-def steps_per_epoch(cfg: RunConfig) -> tuple[int, bool]:
-    """Optimizer steps per epoch for the preview, and whether that number is exact."""
-    d = cfg.data
-    entry = BUILTINS.get(d.dataset.strip())
-    if entry is None:
-        return 100, False
-    n = d.size or entry[1]
-    n_train = n - int(round(n * d.val_fraction))
-    return max(1, math.ceil(n_train / d.batch_size)), True
 
 
 class SettingsForm(QScrollArea):
@@ -73,19 +60,17 @@ class SettingsForm(QScrollArea):
         self.config: dict[str, Any] = RunConfig().to_dict()
         self.widgets: dict[str, QWidget] = {}
         self.rows: dict[str, tuple[QFormLayout, Field]] = {}
-        body = QWidget()
-        grid = QGridLayout(body)
-        grid.setContentsMargins(6, 6, 6, 6)
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.hide()
-        grid.addWidget(self.error, 0, 0, 1, 3)
+        boxes: dict[str, QWidget] = {"error": self.error}
         forms = {}
-        for col, (name, title) in enumerate([("Data", "Data"), ("Training", "Training"),
-                                             ("Optimizer", "Optimizer")]):
-            forms[name] = self._group(grid, title, 1, col)
-        forms["Schedule"] = self._group(grid, "LR schedule", 2, 0)
-        forms["Hardware"] = self._group(grid, "Hardware", 2, 2)
+        for name, title in (("Data", "Data"), ("Training", "Training"),
+                            ("Optimizer", "Optimizer"), ("Schedule", "LR schedule"),
+                            ("Hardware", "Hardware")):
+            boxes[name] = QGroupBox(title)
+            forms[name] = QFormLayout(boxes[name])
+            forms[name].setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self._dataset_row(forms["Data"])
         for f in FIELDS:
             if f.key == "early_stopping.monitor":
@@ -102,29 +87,18 @@ class SettingsForm(QScrollArea):
         self.found = QLabel(f"Found: {device_info('auto')}")
         self.found.setWordWrap(True)
         forms["Hardware"].addRow(self.found)
-        self.preview = style.make_plot("LR schedule preview", "step", "lr", theme, legend=None)
-        self.preview.setMinimumHeight(170)
-        self.preview_curve = self.preview.plot([], [], name="lr", pen=style.pen(style.LR, 2))
-        self.preview_hover = HoverReadout(self.preview, "step", theme)
-        grid.addWidget(self.preview, 2, 1)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(2, 1)
-        self.setWidget(body)
-        self._preview_timer = QTimer(self)
-        self._preview_timer.setSingleShot(True)
-        self._preview_timer.setInterval(60)
-        self._preview_timer.timeout.connect(self.update_preview)
+        self.schedule_preview = SchedulePreview(self.value, theme)
+        self.preview = self.schedule_preview.plot
+        self.preview_curve = self.schedule_preview.curve
+        self.body = FormGrid(boxes | {"preview": self.preview})
+        self.setWidget(self.body)
         self.set_theme(theme)
         self.load(None)
 
     # ------------------------------------------------------------------ building
-    def _group(self, grid: QGridLayout, title: str, row: int, col: int) -> QFormLayout:
-        box = QGroupBox(title)
-        form = QFormLayout(box)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        grid.addWidget(box, row, col)
-        return form
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self.body.fit(self.viewport().width())
 
     def _dataset_row(self, form: QFormLayout) -> None:
         self.dataset = QComboBox()
@@ -196,7 +170,7 @@ class SettingsForm(QScrollArea):
             for name, cb in boxes.items():
                 cb.setChecked(name in chosen)
         self._update_visibility()
-        self._preview_timer.start()
+        self.schedule_preview.schedule()
 
     def value(self) -> dict[str, Any]:
         """The config the widgets show, on top of the loaded one (hidden keys kept)."""
@@ -252,7 +226,7 @@ class SettingsForm(QScrollArea):
     def _emit(self) -> None:
         doc = self.value()
         self._update_visibility(doc)
-        self._preview_timer.start()
+        self.schedule_preview.schedule()
         self.edited.emit(doc)
 
     def _update_visibility(self, doc: dict[str, Any] | None = None) -> None:
@@ -260,6 +234,7 @@ class SettingsForm(QScrollArea):
         for key, (form, f) in self.rows.items():
             visible = f.show is None or bool(f.show(doc))
             form.setRowVisible(self.widgets[key], visible)
+        self.body.fit(self.viewport().width())  # the groups' sizes changed with their rows
         self.found.setText(f"Found: {device_info('auto')}" if doc.get("device") == "auto"
                            else f"{doc.get('device')}: {device_info(str(doc.get('device')))}")
 
@@ -293,27 +268,11 @@ class SettingsForm(QScrollArea):
             w.setStyleSheet("border: 1.5px solid #DC2626;")
 
     def update_preview(self) -> None:
-        """Recompute the LR curve with the real torch schedulers (engine's preview)."""
-        try:
-            cfg = RunConfig.from_dict(self.value())
-        except ConfigError:
-            return
-        spe, exact = steps_per_epoch(cfg)
-        if cfg.max_steps is None or cfg.max_steps > PREVIEW_MAX_STEPS:
-            cfg.max_steps = min(spe * cfg.epochs, PREVIEW_MAX_STEPS)
-        lrs = preview_schedule(cfg, spe, cfg.epochs)
-        self.preview_curve.setData(list(range(1, len(lrs) + 1)), lrs)
-        style.fit_flat_y(self.preview, lrs)
-        note = f"{spe} steps/epoch" if exact else f"assuming {spe} steps/epoch"
-        c = style.theme_colors(self._theme)
-        self.preview.getPlotItem().setTitle(f"LR schedule preview ({note})", color=c["text"],
-                                            size="9.5pt", bold=True)
+        """Recompute the LR schedule preview now (it also follows edits by itself)."""
+        self.schedule_preview.update()
 
     def set_theme(self, theme: Any) -> None:
-        self._theme = theme
-        style.style_plot(self.preview, theme)
-        if hasattr(self, "preview_hover"):
-            self.preview_hover.set_theme(theme)
+        self.schedule_preview.set_theme(theme)
 
 
 def defaults_es() -> dict[str, Any]:

@@ -82,7 +82,6 @@ def make_plot(title: str, x_label: str, y_label: str, theme: Any = None,
     axes = {"bottom": IntAxis("bottom")} if x_label == "epoch" else None
     w = Plot(axisItems=axes)
     w.setMinimumSize(220, 150)
-    style_plot(w, theme)
     item = w.getPlotItem()
     item.setTitle(title)
     item.setLabel("bottom", x_label)
@@ -93,6 +92,7 @@ def make_plot(title: str, x_label: str, y_label: str, theme: Any = None,
     item.getAxis("left").setWidth(62)
     if legend:
         item.addLegend(offset=(-8, 8 if legend == "top" else -8), labelTextSize="8pt")
+    style_plot(w, theme)  # after the legend: it takes the theme's text colour too
     return w
 
 
@@ -124,6 +124,8 @@ def style_plot(w: pg.PlotWidget, theme: Any) -> None:
     legend = item.legend
     if legend is not None:
         legend.setLabelTextColor(c["text"])
+        for _, label in legend.items:  # setLabelTextColor only stores the colour
+            label.setText(label.text)
         legend.setBrush(pg.mkBrush(faded(c["base"], 210)))
         legend.setPen(pg.mkPen(c["border"]))
 

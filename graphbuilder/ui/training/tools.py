@@ -17,6 +17,8 @@ from graphbuilder.ui.training import jobs
 from graphbuilder.ui.training.evaluate import evaluate_job
 from graphbuilder.ui.training.runs import load_run
 
+EVAL_SAMPLES = 16  # two rows of tiles in the Predictions tab
+
 
 class ToolsMixin:
     """Mixed into :class:`~graphbuilder.ui.training.panel.TrainingPanel`."""
@@ -36,7 +38,6 @@ class ToolsMixin:
             graph = self.graph
         return self.start(config=config, graph=graph, resume_from=str(info.checkpoint),
                           run_dir=Path(path))
-
 
     def start_range_test(self: Any, start: float, end: float, steps: int) -> bool:
         return self._start_lr(partial(jobs.range_test_job, start_lr=start, end_lr=end,
@@ -70,7 +71,7 @@ class ToolsMixin:
         self.predictions.show_busy(Path(path).name)
         self.tabs.setCurrentWidget(self.predictions)
         self.job = None
-        self._launch("eval", lambda: evaluate_job(path), None)
+        self._launch("eval", lambda: evaluate_job(path, count=EVAL_SAMPLES), None)
         return True
 
     def show_run(self: Any, path: str) -> None:
