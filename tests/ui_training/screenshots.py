@@ -8,7 +8,8 @@ a user does (Run > Training dashboard), ``simple_cnn`` on the built-in ``shapes`
 
 - ``runs``: a run paused mid-way (the whole window and the panel), the settings; in
   the light theme also three runs compared and the best one's predictions;
-- ``lr``: an LR sweep and a range test with its suggestions;
+- ``lr``: an LR sweep and a range test with its suggestions, with the dock dragged
+  taller (``LR_DOCK_HEIGHT``) as one does to study them: three plots share the tab;
 - ``all`` (default): both.
 """
 
@@ -19,11 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WINDOW = (1600, 1000)
+LR_DOCK_HEIGHT = 640
 
 
 def wait(app: QApplication, cond, timeout: float = 600.0) -> None:  # noqa: ANN001
@@ -112,6 +114,7 @@ def main(theme_name: str = "light", only: str = "all") -> None:
             panel.tabs.setCurrentWidget(panel.runs)
             first = panel.runs.tree.topLevelItem(0)
             panel.runs.tree.setCurrentItem(first)
+            panel.runs.log_y.setChecked(True)  # final losses differ by 10x: show it
             grab(panel, "dashboard_runs_compare")
             done: list = []
             panel.eval_finished.connect(done.append)
@@ -122,6 +125,7 @@ def main(theme_name: str = "light", only: str = "all") -> None:
         grab(panel, f"dashboard_settings{suffix}")
     if only in ("all", "lr"):
         configure({"name": "adam", "lr": 0.002}, {"name": "cosine", "warmup_steps": 40})
+        w.resizeDocks([w.training_dock], [LR_DOCK_HEIGHT], Qt.Orientation.Vertical)
         done2: list = []
         panel.lr_finished.connect(done2.append)
         panel.lr_view.candidates.setText("3e-4, 1e-3, 3e-3, 1e-2, 3e-2")

@@ -1,4 +1,5 @@
-"""The dashboard fits the room it gets: the wide, short dock under the canvas included."""
+"""The dashboard fits the room it gets (the wide, short dock under the canvas included)
+and its axes stay readable."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QScrollArea
 
+from graphbuilder.ui.training import style
 from graphbuilder.ui.training.plots import LivePlots
 from graphbuilder.ui.training.settings_form import SettingsForm
 
@@ -54,3 +56,12 @@ def test_panel_fills_the_dock_on_every_tab(qtbot: Any, host: Any) -> None:
         # the LR view's wrapped status label used to stretch the panel past the dock
         assert panel.height() <= max(scroll.viewport().height(),
                                      panel.minimumSizeHint().height()), panel.tabs.tabText(i)
+
+
+def test_log_axes_label_one_two_five_per_decade() -> None:
+    axis = style.Axis("left")
+    axis.setLogMode(True)
+    levels = axis.tickValues(-2.0, 0.1, 300)  # 0.01 .. 1.26: pyqtgraph adds 1..9 minors
+    minor = [t for spacing, ticks in levels if spacing is None for t in ticks]
+    mantissas = sorted({round(10 ** (t % 1)) for t in minor})
+    assert minor and set(mantissas) <= {1, 2, 5}

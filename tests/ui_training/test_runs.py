@@ -52,6 +52,7 @@ def test_short_run_fills_the_plots_and_is_kept(qtbot: Any, host: Any, tmp_path: 
     # log toggles change the curves' mode
     panel.plots.log_loss.setChecked(True)
     assert panel.plots.smooth.opts["logMode"][1]
+    assert panel.plots.loss_plot.getPlotItem().getAxis("left").logMode  # labels follow
 
     # resume from the checkpoint: a finished run is extended by the form's epochs
     path = str(panel.run_dir)

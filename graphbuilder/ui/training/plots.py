@@ -197,11 +197,12 @@ class LivePlots(QWidget):
                 vb.setXRange(first, last, padding=0.03)  # room for the first tick label
 
     def set_log_loss(self, on: bool) -> None:
-        for c in (self.raw, self.smooth, self.train_epoch, self.val_epoch):
-            c.setLogMode(False, on)
+        # on the plot, not the curves: the axis must switch too, or it labels log10 values
+        for p in (self.loss_plot, self.epoch_plot):
+            p.getPlotItem().setLogMode(False, on)
 
     def set_log_lr(self, on: bool) -> None:
-        self.lr.setLogMode(False, on)
+        self.lr_plot.getPlotItem().setLogMode(False, on)
         self.lr_plot.getPlotItem().getViewBox().enableAutoRange(axis="y", enable=True)
         self.redraw(force=True)
 

@@ -7,6 +7,7 @@ both the light and dark base) so "train" and "validation" keep their colours eve
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pyqtgraph as pg
@@ -50,7 +51,21 @@ def theme_colors(theme: Any) -> dict[str, str]:
             "border": theme.node_border}
 
 
-class IntAxis(pg.AxisItem):
+class Axis(pg.AxisItem):
+    """On a log scale, labels 1, 2 and 5 of each decade only: pyqtgraph's 1 to 9 piled
+    up on a short axis ("0.9" over "0.8" over "0.7"...)."""
+
+    def logTickValues(self, minVal: float, maxVal: float, size: float,  # noqa: N802,N803
+                      stdTicks: list) -> list:  # noqa: N803
+        out = []
+        for spacing, ticks in super().logTickValues(minVal, maxVal, size, stdTicks):
+            if spacing is None:  # the minor level: log10 of 1..9 in each decade
+                ticks = [t for t in ticks if round(10 ** (t - math.floor(t + 1e-9))) in (1, 2, 5)]
+            out.append((spacing, ticks))
+        return out
+
+
+class IntAxis(Axis):
     """An axis with ticks on whole numbers only (epochs: no "2.5")."""
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802,N803
@@ -79,7 +94,8 @@ def make_plot(title: str, x_label: str, y_label: str, theme: Any = None,
               legend: str | None = "top") -> pg.PlotWidget:
     """A PlotWidget with our look: themed background, light grid, small fonts, legend
     (``legend``: "top" / "bottom" right corner, or None for single-curve plots)."""
-    axes = {"bottom": IntAxis("bottom")} if x_label == "epoch" else None
+    axes = {"left": Axis("left"),
+            "bottom": IntAxis("bottom") if x_label == "epoch" else Axis("bottom")}
     w = Plot(axisItems=axes)
     w.setMinimumSize(220, 150)
     item = w.getPlotItem()
