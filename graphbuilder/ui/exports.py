@@ -3,16 +3,26 @@ responsive while torch traces and onnxruntime verifies), and canvas pictures.
 
 The compiler's exporters are imported lazily: they pull in onnx/onnxruntime, which
 the editor should not pay for at start-up.
+
+While a worker runs, Python's cyclic garbage collector runs only on the GUI thread
+(:class:`GuiThreadGC`). Left automatic, it runs in whichever thread happens to
+allocate, and an export allocates a lot (torch.export, dynamo, onnxscript's registry),
+so the worker thread collected the editor's dead Qt wrappers (closed windows,
+pyqtgraph menus) and deadlocked: the worker, inside a QObject destructor, held Qt's
+signal-slot mutex and waited for the GIL; the GUI thread held the GIL and waited for
+that mutex while shiboken ran the widget deletions queued to it. The export then
+never finished.
 """
 
 from __future__ import annotations
 
+import gc
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QRectF, QSize, Qt, QThread, Signal
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsScene
@@ -20,8 +30,72 @@ from PySide6.QtWidgets import QGraphicsScene
 from graphbuilder.core.graph import ModelGraph
 
 
+class GuiThreadGC:
+    """Keeps Python's cyclic garbage collection on the GUI thread while workers run.
+
+    ``hold()`` (GUI thread) turns automatic collection off and collects from a timer
+    instead, generation by generation as the automatic collector would (the pattern of
+    pyqtgraph's ``GarbageCollector``); ``release()`` undoes it when the last holder is
+    done. Collection that was already off (a host that manages it) is left alone.
+    Qt objects must be destroyed on the GUI thread; a collection in a worker thread
+    destroys whatever dead Qt wrappers the GUI left in reference cycles, and can
+    deadlock against the GUI thread (see the module docstring).
+    """
+
+    INTERVAL_MS = 250
+
+    def __init__(self) -> None:
+        self.holders = 0
+        self._enabled_before = False
+        self._timer: QTimer | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.holders > 0
+
+    def hold(self) -> None:
+        if self.holders == 0:
+            self._enabled_before = gc.isenabled()
+            if self._enabled_before:
+                gc.disable()
+                if self._timer is None:
+                    self._timer = QTimer()
+                    self._timer.setInterval(self.INTERVAL_MS)
+                    self._timer.timeout.connect(self.collect)
+                self._timer.start()
+        self.holders += 1
+
+    def release(self) -> None:
+        if self.holders == 0:
+            return
+        self.holders -= 1
+        if self.holders == 0 and self._enabled_before:
+            if self._timer is not None:
+                self._timer.stop()
+            gc.enable()
+
+    @staticmethod
+    def collect() -> None:
+        """Collect the generations the automatic collector would have by now."""
+        counts, limits = gc.get_count(), gc.get_threshold()
+        generation = -1
+        for g in range(3):
+            if limits[g] <= 0 or counts[g] <= limits[g]:
+                break
+            generation = g
+        if generation >= 0:
+            gc.collect(generation)
+
+
+#: The one used by every :class:`Worker` (and anything else that runs Python in a thread).
+GUI_THREAD_GC = GuiThreadGC()
+
+
 class Worker(QThread):
-    """Runs ``fn()`` off the GUI thread; reports through ``done``/``failed``."""
+    """Runs ``fn()`` off the GUI thread; reports through ``done``/``failed``.
+
+    Start it from the GUI thread: while it runs, garbage is collected there only.
+    """
 
     done = Signal(object)
     failed = Signal(str)
@@ -29,6 +103,20 @@ class Worker(QThread):
     def __init__(self, fn: Callable[[], Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.fn = fn
+        self._holds_gc = False
+        # queued to the GUI thread: the QThread object lives there
+        self.finished.connect(self._release_gc)
+
+    def start(self, *args: Any) -> None:
+        if not self._holds_gc:
+            GUI_THREAD_GC.hold()
+            self._holds_gc = True
+        super().start(*args)
+
+    def _release_gc(self) -> None:
+        if self._holds_gc:
+            self._holds_gc = False
+            GUI_THREAD_GC.release()
 
     def run(self) -> None:
         try:

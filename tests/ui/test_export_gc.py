@@ -1,0 +1,88 @@
+"""Export workers never run Python's garbage collector: the GUI thread does.
+
+A collection in the export thread destroyed the editor's dead Qt wrappers there and
+deadlocked against the GUI thread (the worker held Qt's signal-slot mutex inside a
+QObject destructor and waited for the GIL; the GUI thread held the GIL and waited for
+the mutex), so after a training run File > Export ONNX sometimes never finished.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+
+import pytest
+
+from graphbuilder.ui.exports import GUI_THREAD_GC, GuiThreadGC, Worker
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+@pytest.fixture(autouse=True)
+def _gc_restored():  # noqa: ANN202
+    enabled = gc.isenabled()
+    yield
+    assert GUI_THREAD_GC.holders == 0
+    (gc.enable if enabled else gc.disable)()
+
+
+def test_garbage_made_during_a_job_is_collected_on_the_gui_thread(qtbot) -> None:  # noqa: ANN001
+    gc.enable()
+    collected_on: list[int] = []
+
+    def job() -> bool:
+        cycle = _Cycle()  # only the cyclic collector can free it
+        weakref.finalize(cycle, lambda: collected_on.append(threading.get_ident()))
+        del cycle
+        # enough live containers that automatic collection would run here, in the worker
+        keep = [[] for _ in range(20 * gc.get_threshold()[0])]
+        return gc.isenabled() and len(keep) > 0
+
+    worker = Worker(job)
+    with qtbot.waitSignal(worker.done, timeout=20_000) as blocker:
+        worker.start()
+    assert blocker.args == [False], "automatic collection is off while the job runs"
+    qtbot.waitUntil(worker.isFinished, timeout=5_000)
+    qtbot.waitUntil(gc.isenabled, timeout=5_000)  # back on once the worker is done
+    if not collected_on:
+        gc.collect()
+    assert collected_on == [threading.get_ident()], "collected on the GUI thread"
+
+
+def test_holds_nest_and_leave_a_host_policy_alone(qtbot) -> None:  # noqa: ANN001
+    policy = GuiThreadGC()
+    gc.enable()
+    policy.hold()
+    policy.hold()
+    assert not gc.isenabled() and policy.active
+    policy.release()
+    assert not gc.isenabled()
+    policy.release()
+    assert gc.isenabled() and not policy.active
+    policy.release()  # one too many: harmless
+    assert gc.isenabled()
+
+    gc.disable()  # a host that collects by itself keeps doing so
+    policy.hold()
+    policy.release()
+    assert not gc.isenabled()
+
+
+def test_the_timer_collects_like_the_automatic_collector(qtbot) -> None:  # noqa: ANN001
+    policy = GuiThreadGC()
+    gc.enable()
+    policy.hold()
+    try:
+        found: list[bool] = []
+        cycle = _Cycle()
+        weakref.finalize(cycle, lambda: found.append(True))
+        del cycle
+        keep = [[] for _ in range(2 * gc.get_threshold()[0])]
+        assert not found and keep
+        qtbot.waitUntil(lambda: bool(found), timeout=5_000)
+    finally:
+        policy.release()
