@@ -28,6 +28,8 @@ def test_live_plots_pick_rows_and_columns_for_the_room(qtbot: Any) -> None:
         assert grid.columns == columns, (w, h)
     # a shape that would squeeze a plot below its minimum is never chosen
     assert grid.best_columns(600, 120) == 2
+    # one row stays chosen at exactly its own minimum height (no flip-flop with 2x2)
+    assert grid.best_columns(1300, plots.loss_plot.minimumHeight()) == 4
 
 
 def test_settings_form_goes_to_one_row_when_wide(qtbot: Any) -> None:

@@ -50,12 +50,16 @@ class PlotGrid(QWidget):
 
     def best_columns(self, width: int, height: int) -> int:
         n = len(self.plots)
-        mw = max(p.minimumWidth() for p in self.plots) + 6
-        mh = max(p.minimumHeight() for p in self.plots) + 6
+        mw = max(p.minimumWidth() for p in self.plots)
+        mh = max(p.minimumHeight() for p in self.plots)
+        gap = self.grid.spacing()
         best, score = 2, None
         for cols in (1, 2, n):
             rows = -(-n // cols)
-            if cols != 2 and (width < cols * mw or height < rows * mh):
+            # exactly the grid's minimum: with any slack, a shape could be refused at its
+            # own minimum size, and the layout would flip back and forth
+            if cols != 2 and (width < cols * mw + (cols - 1) * gap
+                              or height < rows * mh + (rows - 1) * gap):
                 continue
             aspect = (width / cols) / max(height / rows, 1)
             s = abs(math.log(aspect / PLOT_ASPECT))
