@@ -1,13 +1,15 @@
 """Make the dashboard screenshots in docs/screenshots/ (not a test; run it by hand).
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python tests/ui_training/screenshots.py \\
-        [light|dark] [all|runs|lr]
+    xvfb-run -a -s "-screen 0 1920x1200x24" .venv/bin/python \\
+        tests/ui_training/screenshots.py [light|dark] [all|runs|lr]
+
+(``QT_QPA_PLATFORM=offscreen`` gives the same pictures without an X server.)
 
 The real main window at a common desktop size (1600x1000), the dashboard opened the way
 a user does (Run > Training dashboard), ``simple_cnn`` on the built-in ``shapes`` set:
 
-- ``runs``: a run paused mid-way (the whole window and the panel), the settings; in
-  the light theme also three runs compared and the best one's predictions;
+- ``runs``: a run paused mid-way (the whole window and the panel), three runs
+  compared, the last one's predictions, the settings;
 - ``lr``: an LR sweep and a range test with its suggestions, with the dock dragged
   taller (``LR_DOCK_HEIGHT``) as one does to study them: three plots share the tab;
 - ``all`` (default): both.
@@ -106,21 +108,20 @@ def main(theme_name: str = "light", only: str = "all") -> None:
     if only in ("all", "runs"):
         run({"name": "adam", "lr": 0.002}, {"name": "cosine", "warmup_steps": 40},
             pause_at_epoch=4)
-        if theme_name == "light":
-            run({"name": "sgd", "lr": 0.05, "momentum": 0.9}, {"name": "constant"})
-            run({"name": "adamw", "lr": 0.004, "weight_decay": 0.01}, {"name": "onecycle"})
-            panel.runs.refresh()
-            panel.runs.set_checked(list(panel.runs.infos))
-            panel.tabs.setCurrentWidget(panel.runs)
-            first = panel.runs.tree.topLevelItem(0)
-            panel.runs.tree.setCurrentItem(first)
-            panel.runs.log_y.setChecked(True)  # final losses differ by 10x: show it
-            grab(panel, "dashboard_runs_compare")
-            done: list = []
-            panel.eval_finished.connect(done.append)
-            panel.evaluate_run(first.data(0, 0x0100))  # Qt.UserRole: the run's path
-            wait(app, lambda: bool(done))
-            grab(panel, "dashboard_predictions")
+        run({"name": "sgd", "lr": 0.05, "momentum": 0.9}, {"name": "constant"})
+        run({"name": "adamw", "lr": 0.004, "weight_decay": 0.01}, {"name": "onecycle"})
+        panel.runs.refresh()
+        panel.runs.set_checked(list(panel.runs.infos))
+        panel.tabs.setCurrentWidget(panel.runs)
+        first = panel.runs.tree.topLevelItem(0)
+        panel.runs.tree.setCurrentItem(first)
+        panel.runs.log_y.setChecked(True)  # final losses differ by 10x: show it
+        grab(panel, f"dashboard_runs_compare{suffix}")
+        done: list = []
+        panel.eval_finished.connect(done.append)
+        panel.evaluate_run(first.data(0, Qt.ItemDataRole.UserRole))  # the run's path
+        wait(app, lambda: bool(done))
+        grab(panel, f"dashboard_predictions{suffix}")
         panel.tabs.setCurrentWidget(panel.form)
         grab(panel, f"dashboard_settings{suffix}")
     if only in ("all", "lr"):
