@@ -8,8 +8,10 @@
 ``pause()``, ``resume()`` and ``stop()`` are thread-safe (``threading.Event``) and take
 effect between optimizer steps. The inner step is kept as close as possible to the
 15-line hand-written loop (tests check bit-equal weights against one): no ``.item()``
-per step unless a consumer reads :attr:`StepEnd.loss`, non-finite checks on a running
-sum, metrics accumulated on the device and read once per epoch.
+per step on a GPU unless a consumer reads :attr:`StepEnd.loss` (step losses stay on the
+device, checked for NaN/inf every 25 steps and read once per epoch, also for steps.csv),
+metrics accumulated on the device and read once per epoch, and on the CPU no autocast,
+GradScaler or batch-move calls that would do nothing.
 """
 
 from __future__ import annotations
@@ -71,7 +73,8 @@ class Trainer:
 
     ``data``: a :class:`DataBundle`, a ``(train_loader, val_loader)`` pair (val may be
     None), or None to load ``config.data`` (``input_shape`` helps size local images).
-    ``run_dir``: where config.json, metrics.csv/json and best/last.pt go (None: nowhere).
+    ``run_dir``: where config.json, metrics.csv/json, steps.csv and best/last.pt go (None:
+    nowhere).
     ``resume_from``: a checkpoint path; training continues after its epoch.
     ``step_events``: False skips :class:`StepEnd` events entirely (fastest).
     Config errors raise :class:`ConfigError` here, before anything runs.
@@ -127,7 +130,7 @@ class Trainer:
     def run(self) -> Iterator[Event]:
         """The run as a generator of events; ends with RunEnded or RunFailed (never raises
         for data, NaN or out-of-memory problems; programming errors come as kind "error")."""
-        self._where = (0, 0)
+        self._step, self._epoch = 0, 0
         try:
             yield from self._run()
         except NonFiniteLossError as exc:
@@ -148,7 +151,7 @@ class Trainer:
                                    traceback.format_exc())
 
     def _failed(self, message: str, kind: str, details: str = "") -> RunFailed:
-        step, epoch = self._where
+        step, epoch = self._step, self._epoch
         return RunFailed(message, kind, step=step, epoch=epoch,
                          run_dir=str(self.run_dir) if self.run_dir else None, details=details)
 
@@ -201,17 +204,28 @@ class Trainer:
         if cfg.compile:
             train_model = torch.compile(train_model)
         n_params = sum(p.numel() for p in unwrap(model).parameters())
-        log.start()
+        log.start(step)
         yield RunStarted(cfg.to_dict(), device_name(device), total, spe, cfg.epochs,
                          str(self.run_dir) if self.run_dir else None, n_params,
                          loaders.train_samples, loaders.val_samples, start_epoch, notes)
         autocast = (torch.autocast(device.type, dtype=amp_dtype) if amp_dtype is not None
                     else nullcontext())
+        # the step below does only what this run needs: no autocast/GradScaler calls
+        # without mixed precision, no batch moves when the loader's batches are already
+        # on the device (a few microseconds a step, which tiny CPU models notice)
+        amp, scaled, clip = amp_dtype is not None, scaler.is_enabled(), cfg.grad_clip
         mix = loaders.mix
         cl = cfg.channels_last
-        # under DDP the check is collective (every rank must stop at the same step, or the
-        # others hang in the next all-reduce), so it runs less often
-        check_every = 25 if dist is not None or device.type != "cpu" else 1
+        move: bool | None = None  # decided on the first batch
+        # CPU without DDP: a loss's .item() costs ~0.2 us, so losses are kept as floats and
+        # every step is checked. On a GPU it syncs with the device, and under DDP the check
+        # is collective (every rank must stop at the same step, or the others hang in the
+        # next all-reduce): losses stay tensors there, stacked and checked every 25 steps
+        eager = dist is None and device.type == "cpu"
+        check_every = 1 if eager else 25
+        running, stopping = self._running.is_set, self._stop.is_set
+        step_events = self.step_events
+        isfinite = math.isfinite
         tracker = MetricTracker(cfg.metrics, loaders.num_classes)
         es = cfg.early_stopping
         es_best, es_wait = None, 0
@@ -224,47 +238,70 @@ class Trainer:
                 break
             loaders.set_epoch(epoch)
             train_model.train()
-            loss_sum = torch.zeros((), device=device)
+            self._epoch = epoch
+            losses: list[Any] = []  # this epoch's step losses: floats (eager) or tensors
+            chunks: list[torch.Tensor] = []  # tensor losses, stacked at every check
+            lrs: list[float] = []  # the LR each step used (steps.csv)
             n_batches = 0
+            epoch_step = step
             t_epoch = t_last = time.perf_counter()
             for x, y in loaders.train:
-                if not self._running.is_set() and not self._stop.is_set():
+                if not running() and not stopping():
                     yield RunPaused(step)
                     self._running.wait()
                     yield RunResumed(step)
-                if self._stop.is_set():
+                if stopping():
                     break
-                x, y = to_device(x, device, cl), to_device(y, device)
+                if move is None:
+                    move = device.type != "cpu" or cl or not _on_cpu(x) or not _on_cpu(y)
+                if move:
+                    x, y = to_device(x, device, cl), to_device(y, device)
                 if mix is not None:
                     x, y = mix(x, y)
                 if n_batches == 0 and step == start_step:
                     with autocast:  # first step: explain a model/data mismatch in words
                         loss = first_loss(train_model, loss_fn, x, y, cfg, loaders.num_classes)
-                else:
+                elif amp:
                     with autocast:
                         loss = loss_fn(forward(train_model, x), y)
-                scaler.scale(loss).backward()
+                else:
+                    loss = loss_fn(forward(train_model, x), y)
                 lr = optimizer.param_groups[0]["lr"]  # the LR this step uses
-                if cfg.grad_clip is not None:
-                    scaler.unscale_(optimizer)
-                    nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-                scaler.step(optimizer)
-                scaler.update()
+                if scaled:
+                    scaler.scale(loss).backward()
+                    if clip is not None:
+                        scaler.unscale_(optimizer)
+                        nn.utils.clip_grad_norm_(model.parameters(), clip)
+                    scaler.step(optimizer)
+                    scaler.update()
+                else:
+                    loss.backward()
+                    if clip is not None:
+                        nn.utils.clip_grad_norm_(model.parameters(), clip)
+                    optimizer.step()
                 optimizer.zero_grad(set_to_none=True)
                 schedule.step_batch()
                 step += 1
                 n_batches += 1
-                self._where = (step, epoch)
-                loss = loss.detach()
-                loss_sum += loss
-                # float() of a CPU scalar costs ~0.6 us (torch.isfinite ~17 us); on a GPU it
-                # syncs, hence only every check_every steps there
-                if step % check_every == 0 and not finite(loss_sum, dist):
-                    raise NonFiniteLossError(self._nan_message(step, epoch, log))
-                if self.step_events:
+                self._step = step
+                lrs.append(lr)
+                if eager:
+                    value = loss.item()
+                    losses.append(value)
+                    if not isfinite(value):
+                        self._nan(log, epoch_step, epoch, losses, chunks, lrs)
+                else:
+                    loss = loss.detach()
+                    losses.append(loss)
+                    if step % check_every == 0:
+                        chunks.append(torch.stack(losses))
+                        losses.clear()
+                        if not finite(chunks[-1].sum(), dist):
+                            self._nan(log, epoch_step, epoch, losses, chunks, lrs)
+                if step_events:
                     now = time.perf_counter()
                     bs = y.shape[0] if hasattr(y, "shape") else 0
-                    yield StepEnd(step, epoch, loss, lr,
+                    yield StepEnd(step, epoch, loss if not eager else loss.detach(), lr,
                                   bs / max(now - t_last, 1e-9))
                     t_last = now
                 if step >= total and cut:  # max_steps; else let the loader finish its
@@ -272,14 +309,16 @@ class Trainer:
             if self._stop.is_set() and n_batches == 0:
                 reason = "stopped"
                 break
+            step_losses = _loss_values(losses, chunks)  # one device sync per epoch
+            loss_sum = math.fsum(step_losses)
             if dist is not None:  # every rank must see the same numbers (early stopping...)
                 red = dist_util.all_reduce_sums(
-                    {"s": loss_sum.reshape(1), "n": torch.tensor([float(n_batches)],
-                                                                 device=device)})
-                loss_sum, n_batches = red["s"][0], int(red["n"][0])
-            if not math.isfinite(float(loss_sum)):
-                raise NonFiniteLossError(self._nan_message(step, epoch, log))
-            metrics = {"loss": float(loss_sum) / max(n_batches, 1)}
+                    {"s": torch.tensor([loss_sum], device=device),
+                     "n": torch.tensor([float(n_batches)], device=device)})
+                loss_sum, n_batches = float(red["s"][0]), int(red["n"][0])
+            if not math.isfinite(loss_sum):
+                self._nan(log, epoch_step, epoch, step_losses, [], lrs)
+            metrics = {"loss": loss_sum / max(n_batches, 1)}
             metrics.update(self._validate(train_model, loaders, loss_fn, tracker, device,
                                           autocast, dist))
             metrics["lr"] = float(optimizer.param_groups[0]["lr"])
@@ -306,6 +345,7 @@ class Trainer:
                     save_checkpoint(path, state)
                     yield CheckpointSaved(str(path), "best", epoch)
                 log.epoch(self.history, self.best_metrics)
+            log.steps(epoch_step, epoch, step_losses, lrs)
             yield EpochEnd(epoch, metrics, is_best, step)
             if self._stop.is_set():
                 reason = "stopped"
@@ -359,6 +399,12 @@ class Trainer:
             state = dist_util.all_reduce_sums(state)
         return tracker.compute("val_", state)
 
+    def _nan(self, log: RunLog, first_step: int, epoch: int, losses: list,
+             chunks: list[torch.Tensor], lrs: list[float]) -> None:
+        """Record the failing epoch's step losses (steps.csv shows the blow-up), then raise."""
+        log.steps(first_step, epoch, _loss_values(losses, chunks), lrs)
+        raise NonFiniteLossError(self._nan_message(self._step, epoch, log))
+
     def _nan_message(self, step: int, epoch: int, log: RunLog) -> str:
         kept = f"; the last good checkpoint is kept in {log.dir}" if log.enabled and \
             self.history else ""
@@ -370,3 +416,19 @@ def _better(value: float, best: float, mode: str, delta: float = 0.0) -> bool:
     if not math.isfinite(value):
         return False
     return value < best - delta if mode == "min" else value > best + delta
+
+
+def _on_cpu(x: Any) -> bool:
+    """Is a batch (a tensor or a tuple/list of them) already on the CPU?"""
+    if isinstance(x, (tuple, list)):
+        return all(_on_cpu(v) for v in x)
+    return not isinstance(x, torch.Tensor) or x.device.type == "cpu"
+
+
+def _loss_values(losses: list, chunks: list[torch.Tensor]) -> list[float]:
+    """Step losses as floats: ``losses`` holds floats, or tensors like ``chunks``."""
+    if losses and isinstance(losses[0], torch.Tensor):
+        chunks = [*chunks, torch.stack(losses)]
+    elif not chunks:
+        return losses
+    return torch.cat([c.float() for c in chunks]).tolist() if chunks else []

@@ -46,7 +46,8 @@ def test_two_gloo_processes_end_with_identical_weights(tmp_path):
     ref = compile_graph(mlp(hidden=16, bn=True), seed=0)
     assert not torch.equal(ref.state_dict()["fc1.weight"], r0["state"]["fc1.weight"])
     written = sorted(p.name for p in (tmp_path / "run").iterdir())
-    assert written == ["best.pt", "config.json", "last.pt", "metrics.csv", "metrics.json"]
+    assert written == ["best.pt", "config.json", "last.pt", "metrics.csv", "metrics.json",
+                       "steps.csv"]
 
 
 def test_cli_train_under_torchrun(tmp_path):

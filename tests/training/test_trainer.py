@@ -126,6 +126,8 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
     ck = load_checkpoint(tmp_path / "last.pt")
     assert ck["epoch"] == 0
     assert all(torch.isfinite(v).all() for v in ck["model"].values())
+    rows = (tmp_path / "steps.csv").read_text().splitlines()
+    assert rows[-1].startswith("7,1,nan,")  # the failing epoch's steps are kept too
 
 
 class _Greedy(torch.nn.Module):
@@ -262,3 +264,45 @@ def test_resume_into_a_different_model_is_a_clear_error(tmp_path):
     final = Trainer(other, SPIRALS, resume_from=tmp_path / "last.pt").fit()
     assert isinstance(final, RunFailed) and final.kind == "config"
     assert "does not fit this model" in final.message
+
+
+def _steps_csv(path):
+    rows = [r.split(",") for r in path.read_text().splitlines()]
+    assert rows[0] == ["step", "epoch", "loss", "lr"]
+    return [(int(s), int(e), float(loss), float(lr)) for s, e, loss, lr in rows[1:]]
+
+
+def test_steps_csv_holds_every_step_loss_and_lr(tmp_path):
+    cfg = {**SPIRALS, "schedule": {"name": "cosine"}}
+    events = list(Trainer(_model(), cfg, run_dir=tmp_path).run())
+    steps = [e for e in events if isinstance(e, StepEnd)]
+    rows = _steps_csv(tmp_path / "steps.csv")
+    assert rows == [(s.step, s.epoch, s.loss, s.lr) for s in steps]
+    assert len({lr for *_, lr in rows}) > 8  # the schedule's LR, step by step
+    for ev in (e for e in events if isinstance(e, EpochEnd)):
+        losses = [loss for _, epoch, loss, _ in rows if epoch == ev.epoch]
+        assert ev.metrics["loss"] == pytest.approx(sum(losses) / len(losses), rel=1e-12)
+    # without step events (the fast path) the file is the same
+    Trainer(_model(), cfg, run_dir=tmp_path / "quiet", step_events=False).fit()
+    assert _steps_csv(tmp_path / "quiet" / "steps.csv") == rows
+
+
+def test_steps_csv_continues_on_resume(tmp_path):
+    Trainer(_model(), {**SPIRALS, "epochs": 1}, run_dir=tmp_path, step_events=False).fit()
+    first = _steps_csv(tmp_path / "steps.csv")
+    with open(tmp_path / "steps.csv", "a") as f:  # rows of an older, longer continuation
+        f.write("9,1,0.5,0.01\n10,1,0.5,0.01\n")
+    Trainer(_model(), SPIRALS, run_dir=tmp_path, resume_from=tmp_path / "last.pt",
+            step_events=False).fit()
+    rows = _steps_csv(tmp_path / "steps.csv")
+    assert [r[0] for r in rows] == list(range(1, 17)) and rows[:8] == first
+    assert [r[1] for r in rows] == [0] * 8 + [1] * 8
+
+
+def test_step_losses_kept_as_tensors_are_read_once():
+    from graphbuilder.training.trainer import _loss_values
+
+    assert _loss_values([0.5, 1.5], []) == [0.5, 1.5]
+    chunks = [torch.tensor([1.0, 2.0])]
+    assert _loss_values([torch.tensor(3.0, dtype=torch.bfloat16)], chunks) == [1.0, 2.0, 3.0]
+    assert _loss_values([], chunks) == [1.0, 2.0] and _loss_values([], []) == []
