@@ -8,6 +8,13 @@ identical blocks cost one build each.
 
 Problems never raise: each becomes a :class:`GraphError` pinned to the node that
 caused it. Nodes downstream of a failure get no shape and no extra message.
+
+Ops with an ``infer`` rule skip the meta run, and so do the plain torch modules in
+:data:`_MODULE_RULES` (Linear, adaptive pooling). Their meta kernels are Python
+references (``addmm``, ``mean``) wrapped in ``torch._disable_dynamo``, whose first call
+imports ``torch._dynamo``: 3-6 s, which ``graphbuilder info resnet18`` and the
+editor's first analysis paid for two layers whose output shape is one line of
+arithmetic.
 """
 
 from __future__ import annotations
@@ -263,6 +270,12 @@ def _output(spec: OpSpec, module: Any, params: dict[str, Any], src_infos: list[A
         flat = _flat(src_infos)
         return tuple(spec.infer(params, in_shapes)), bool(flat) and all(
             i.dtype == "int64" for i in flat)
+    rule = _MODULE_RULES.get(type(module)) if spec.forward is None else None
+    if rule is not None and len(in_shapes) == 1 and in_shapes[0] is not None \
+            and src_infos[0].dtype != "int64":
+        shape = rule(module, tuple(in_shapes[0]))
+        if shape is not None:
+            return shape, False
     args = trailing_optional_trim([_tensor(x) for x in src_infos])
     with torch.device("meta"):
         out = (spec.forward or _default_forward)(module, *args, **params)
@@ -292,6 +305,52 @@ def _batch_mixing(spec: OpSpec, module: Any, params: dict[str, Any], src_infos: 
         return (f"{spec.name}: inputs {_listing(_shapes(src_infos))} only fit together when "
                 "the batch size happens to equal a feature size; make their shapes match")
     return None
+
+
+def _linear_shape(m: torch.nn.Linear, s: tuple[int, ...]) -> tuple[int, ...]:
+    if len(s) < 1 or s[-1] != m.in_features:  # torch's words for the same mistake
+        rows = s[0] if len(s) == 1 else int(torch.Size(s[:-1]).numel())
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
+                           f"({rows}x{s[-1] if s else 0} and {m.in_features}x{m.out_features})")
+    return (*s[:-1], m.out_features)
+
+
+def _adaptive_rule(k: int, name: str) -> Any:
+    """Adaptive pooling over the last ``k`` axes, with torch's input checks."""
+    average = name.startswith("adaptive_avg")
+
+    def rule(m: Any, s: tuple[int, ...]) -> tuple[int, ...] | None:
+        if getattr(m, "return_indices", False):
+            return None  # a tuple: left to the meta run
+        size = m.output_size
+        size = (size,) * k if isinstance(size, int) else tuple(size)
+        if len(size) != k or len(s) < k:
+            return None  # torch's own error says it best
+        size = tuple(s[len(s) - k + i] if d is None else d for i, d in enumerate(size))
+        # global average pooling is a mean over the last k axes: any rank, empty axes too
+        mean = average and all(d == 1 for d in size)
+        if not (mean and k > 1) and len(s) not in (k + 1, k + 2):
+            raise RuntimeError(f"{name}(): Expected {k + 1}D or {k + 2}D tensor, "
+                               f"but got: {list(s)}")
+        if not mean and any(d == 0 for d in s[-k:]):
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for "
+                               f"non-batch dimensions, but input has sizes {list(s)}")
+        return (*s[:-k], *size)
+    return rule
+
+
+#: Exact output shapes of plain torch modules whose meta kernels are slow Python
+#: references (see the module docstring); checked against the meta run in
+#: tests/compiler/test_shapes_rules.py. Only used when the op has no custom forward.
+_MODULE_RULES: dict[type, Any] = {
+    torch.nn.Linear: _linear_shape,
+    torch.nn.AdaptiveAvgPool1d: _adaptive_rule(1, "adaptive_avg_pool1d"),
+    torch.nn.AdaptiveAvgPool2d: _adaptive_rule(2, "adaptive_avg_pool2d"),
+    torch.nn.AdaptiveAvgPool3d: _adaptive_rule(3, "adaptive_avg_pool3d"),
+    torch.nn.AdaptiveMaxPool1d: _adaptive_rule(1, "adaptive_max_pool1d"),
+    torch.nn.AdaptiveMaxPool2d: _adaptive_rule(2, "adaptive_max_pool2d"),
+    torch.nn.AdaptiveMaxPool3d: _adaptive_rule(3, "adaptive_max_pool3d"),
+}
 
 
 def _rebatch(info: Any) -> Any:
