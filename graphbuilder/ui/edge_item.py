@@ -7,48 +7,23 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem, QWidget
 
+from graphbuilder.core.layout import edge_lane, edge_route
 from graphbuilder.ui.theme import Theme, ui_font
 
-LONG_EDGE = 260.0  # edges longer than this skip layers: bow them out of the column
 
-
-def bow_for(p1: QPointF, p2: QPointF, direction: str) -> float:
-    """Sideways offset for an edge that skips layers (residual, U-Net skip), else 0.
-
-    Layered layouts stack a network in one column, so a skip connection would run
-    straight behind the cards it skips; routing it beside the column keeps it visible.
-    Longer skips go further out, so nested skips (U-Net) do not overlap.
-    """
-    span = (p2.y() - p1.y()) if direction == "TB" else (p2.x() - p1.x())
-    side = abs(p2.x() - p1.x()) if direction == "TB" else abs(p2.y() - p1.y())
-    if span < LONG_EDGE or side > 60:  # a side lane already keeps it clear
-        return 0.0
-    return 125.0 + min(220.0, span * 0.02)
-
-
-def curve(p1: QPointF, p2: QPointF, direction: str, bow: float = 0.0) -> QPainterPath:
-    """A cubic leaving ``p1`` and entering ``p2`` along the flow direction; with a
-    ``bow``, a bracket: out to the side, along the column, back in at the end."""
+def curve(p1: QPointF, p2: QPointF, direction: str) -> QPainterPath:
+    """The edge from output port ``p1`` to input port ``p2``: one cubic across the gap
+    between two rows, or, for an edge that skips rows, a run in its own lane (beside
+    the column for a skip connection, down the source's lane for a side branch) that
+    turns in and out within the gaps. The geometry is :func:`core.layout.edge_route`,
+    which the auto-layout keeps clear of every card."""
+    segs = edge_route((p1.x(), p1.y()), (p2.x(), p2.y()), direction)
     path = QPainterPath(p1)
-    tb = direction == "TB"
-
-    def pt(along: float, across: float, base: QPointF) -> QPointF:
-        return QPointF(base.x() + across, base.y() + along) if tb else \
-            QPointF(base.x() + along, base.y() + across)
-
-    if bow:  # one straight run beside the column, whatever the two ports' offsets
-        a1, a2 = (p1.x(), p2.x()) if tb else (p1.y(), p2.y())
-        out1, out2 = max(a1, a2) + bow - a1, max(a1, a2) + bow - a2
-        path.cubicTo(pt(45, 0, p1), pt(25, out1, p1), pt(80, out1, p1))
-        path.lineTo(pt(-80, out2, p2))
-        path.cubicTo(pt(-25, out2, p2), pt(-45, 0, p2), p2)
-        return path
-    if tb:
-        d = max(30.0, abs(p2.y() - p1.y()) * 0.5)
-        path.cubicTo(QPointF(p1.x(), p1.y() + d), QPointF(p2.x(), p2.y() - d), p2)
-    else:
-        d = max(30.0, abs(p2.x() - p1.x()) * 0.5)
-        path.cubicTo(QPointF(p1.x() + d, p1.y()), QPointF(p2.x() - d, p2.y()), p2)
+    for start, c1, c2, end in segs:
+        if c1 == start and c2 == end:  # a straight run
+            path.lineTo(QPointF(*end))
+        else:
+            path.cubicTo(QPointF(*c1), QPointF(*c2), QPointF(*end))
     return path
 
 
@@ -73,13 +48,14 @@ class EdgeItem(QGraphicsPathItem):
 
     def set_ends(self, p1: QPointF, p2: QPointF, direction: str) -> None:
         self.prepareGeometryChange()
-        bow = bow_for(p1, p2, direction)
-        path = curve(p1, p2, direction, bow)
+        lane = edge_lane((p1.x(), p1.y()), (p2.x(), p2.y()), direction)
+        out = 0.0 if lane is None else lane - (p1.x() if direction == "TB" else p1.y())
+        path = curve(p1, p2, direction)
         self.setPath(path)
         mid = path.pointAtPercent(0.5)
         self._mid = mid
         # beside the line, not on it: the centre is where ports and group titles sit
-        if bow and direction == "TB":  # bowed out right: label further out
+        if out > 0 and direction == "TB":  # runs right of the column: label further out
             self._label_rect = QRectF(mid.x() + 6, mid.y() - 8, 120, 16)
         elif direction == "TB":
             self._label_rect = QRectF(mid.x() - 126, mid.y() - 8, 120, 16)
