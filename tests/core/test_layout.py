@@ -103,6 +103,35 @@ def overlaps(pos: dict) -> list[str]:
     return bad
 
 
+def edge_crossings(graph: ModelGraph, pos: dict, direction: str) -> int:
+    """Pairs of drawn edges that cross (each route taken as its straight pieces: the
+    turns into and out of a lane, and the run along it)."""
+    tb = direction == "TB"
+    pieces = []
+    for k, (_, _, p1, p2) in enumerate(edge_points(graph, direction, pos)):
+        (a1, c1), (a2, c2) = ((p1[1], p1[0]), (p2[1], p2[0])) if tb else (p1, p2)
+        segs = edge_route(p1, p2, direction)
+        ends = [segs[0][0], *(s[3] for s in segs)]
+        ends = [(y, x) if tb else (x, y) for x, y in ends]
+        pieces += [(a, b, k) for a, b in zip(ends, ends[1:], strict=False) if b[0] > a[0]]
+    pieces.sort()
+    count = 0
+    for i, ((a0, c0), (a1, c1), k) in enumerate(pieces):
+        for (b0, d0), (b1, d1), m in pieces[i + 1:]:
+            if b0 >= a1:
+                break
+            lo, hi = max(a0, b0), min(a1, b1)
+            if m == k or hi - lo < 1:
+                continue
+
+            def at(a, s0, s1, e0, e1):  # noqa: ANN001, ANN202
+                return s1 + (e1 - s1) * (a - s0) / (e0 - s0)
+            first = at(lo, a0, c0, a1, c1) - at(lo, b0, d0, b1, d1)
+            last = at(hi, a0, c0, a1, c1) - at(hi, b0, d0, b1, d1)
+            count += first * last < -1e-6
+    return count
+
+
 @pytest.fixture(scope="module")
 def templates() -> dict[str, ModelGraph]:
     return {name: load_template(name) for name in NAMES}
@@ -119,6 +148,15 @@ def test_template_layout_is_clean(templates, name: str, direction: str) -> None:
     along = 1 if direction == "TB" else 0
     for e in graph.edges():  # everything flows one way
         assert pos[e.dst][along] > pos[e.src][along], (e.src, e.dst)
+
+
+@pytest.mark.parametrize("direction", DIRECTIONS)
+def test_edges_do_not_cross(templates, direction: str) -> None:  # noqa: ANN001
+    """Lanes follow the port order, so no two edges cross; DenseNet excepted: every
+    feature map feeds every later concat, and those skips must cross each other."""
+    for name, graph in templates.items():
+        if name != "densenet121":
+            assert edge_crossings(graph, layered_positions(graph, direction), direction) == 0, name
 
 
 def test_shipped_templates_use_the_layout(templates) -> None:  # noqa: ANN001
