@@ -11,12 +11,15 @@ so the worker thread collected the editor's dead Qt wrappers (closed windows,
 pyqtgraph menus) and deadlocked: the worker, inside a QObject destructor, held Qt's
 signal-slot mutex and waited for the GIL; the GUI thread held the GIL and waited for
 that mutex while shiboken ran the widget deletions queued to it. The export then
-never finished.
+never finished. (The lazy torch._dynamo imports seen in hung stacks were only where
+the allocations happened.) torch's exporter also calls ``gc.collect()`` itself when it
+is done; that is deferred to the GUI thread too.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -33,13 +36,19 @@ from graphbuilder.core.graph import ModelGraph
 class GuiThreadGC:
     """Keeps Python's cyclic garbage collection on the GUI thread while workers run.
 
-    ``hold()`` (GUI thread) turns automatic collection off and collects from a timer
-    instead, generation by generation as the automatic collector would (the pattern of
-    pyqtgraph's ``GarbageCollector``); ``release()`` undoes it when the last holder is
-    done. Collection that was already off (a host that manages it) is left alone.
     Qt objects must be destroyed on the GUI thread; a collection in a worker thread
     destroys whatever dead Qt wrappers the GUI left in reference cycles, and can
-    deadlock against the GUI thread (see the module docstring).
+    deadlock against the GUI thread (see the module docstring). So ``hold()`` (on the
+    GUI thread), until the matching ``release()``:
+
+    - first collects everything already dead (closed windows live in the oldest
+      generation, which the collector visits least often);
+    - turns automatic collection off and collects from a GUI-thread timer instead,
+      generation by generation as the automatic collector would (the pattern of
+      pyqtgraph's ``GarbageCollector``); a host that had already turned it off keeps
+      its own policy;
+    - turns explicit ``gc.collect()`` calls made in other threads into a request the
+      timer carries out (torch's dynamo ONNX exporter collects when it finishes).
     """
 
     INTERVAL_MS = 250
@@ -47,6 +56,8 @@ class GuiThreadGC:
     def __init__(self) -> None:
         self.holders = 0
         self._enabled_before = False
+        self._requested = False
+        self._gui_thread = 0
         self._timer: QTimer | None = None
 
     @property
@@ -55,28 +66,47 @@ class GuiThreadGC:
 
     def hold(self) -> None:
         if self.holders == 0:
+            self._gui_thread = threading.get_ident()
+            _REAL_COLLECT()
             self._enabled_before = gc.isenabled()
-            if self._enabled_before:
-                gc.disable()
-                if self._timer is None:
-                    self._timer = QTimer()
-                    self._timer.setInterval(self.INTERVAL_MS)
-                    self._timer.timeout.connect(self.collect)
-                self._timer.start()
+            gc.disable()
+            gc.collect = self._collect_call  # type: ignore[assignment]
+            if self._timer is None:
+                self._timer = QTimer()
+                self._timer.setInterval(self.INTERVAL_MS)
+                self._timer.timeout.connect(self.collect)
+            self._timer.start()
         self.holders += 1
 
     def release(self) -> None:
         if self.holders == 0:
             return
         self.holders -= 1
-        if self.holders == 0 and self._enabled_before:
+        if self.holders == 0:
             if self._timer is not None:
                 self._timer.stop()
-            gc.enable()
+            gc.collect = _REAL_COLLECT
+            if self._requested:
+                self._requested = False
+                _REAL_COLLECT()
+            if self._enabled_before:
+                gc.enable()
 
-    @staticmethod
-    def collect() -> None:
-        """Collect the generations the automatic collector would have by now."""
+    def _collect_call(self, generation: int = 2) -> int:
+        """``gc.collect`` while held: runs on the GUI thread, is deferred elsewhere."""
+        if threading.get_ident() == self._gui_thread:
+            return _REAL_COLLECT(generation)
+        self._requested = True
+        return 0
+
+    def collect(self) -> None:
+        """Timer tick: a deferred request, or what the automatic collector would do."""
+        if self._requested:
+            self._requested = False
+            _REAL_COLLECT()
+            return
+        if not self._enabled_before:
+            return
         counts, limits = gc.get_count(), gc.get_threshold()
         generation = -1
         for g in range(3):
@@ -84,8 +114,10 @@ class GuiThreadGC:
                 break
             generation = g
         if generation >= 0:
-            gc.collect(generation)
+            _REAL_COLLECT(generation)
 
+
+_REAL_COLLECT = gc.collect
 
 #: The one used by every :class:`Worker` (and anything else that runs Python in a thread).
 GUI_THREAD_GC = GuiThreadGC()

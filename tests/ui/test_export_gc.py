@@ -14,7 +14,7 @@ import weakref
 
 import pytest
 
-from graphbuilder.ui.exports import GUI_THREAD_GC, GuiThreadGC, Worker
+from graphbuilder.ui.exports import _REAL_COLLECT, GUI_THREAD_GC, GuiThreadGC, Worker
 
 
 class _Cycle:
@@ -27,6 +27,7 @@ def _gc_restored():  # noqa: ANN202
     enabled = gc.isenabled()
     yield
     assert GUI_THREAD_GC.holders == 0
+    assert gc.collect is _REAL_COLLECT
     (gc.enable if enabled else gc.disable)()
 
 
@@ -51,6 +52,24 @@ def test_garbage_made_during_a_job_is_collected_on_the_gui_thread(qtbot) -> None
     if not collected_on:
         gc.collect()
     assert collected_on == [threading.get_ident()], "collected on the GUI thread"
+
+
+def test_explicit_collections_in_a_job_happen_on_the_gui_thread(qtbot) -> None:  # noqa: ANN001
+    """torch's dynamo ONNX exporter calls gc.collect() when it finishes."""
+    collected_on: list[int] = []
+
+    def job() -> int:
+        cycle = _Cycle()
+        weakref.finalize(cycle, lambda: collected_on.append(threading.get_ident()))
+        del cycle
+        return gc.collect()
+
+    worker = Worker(job)
+    with qtbot.waitSignal(worker.done, timeout=20_000) as blocker:
+        worker.start()
+    assert blocker.args == [0] and not collected_on, "deferred, not run in the worker"
+    qtbot.waitUntil(lambda: bool(collected_on), timeout=5_000)
+    assert collected_on == [threading.get_ident()]
 
 
 def test_holds_nest_and_leave_a_host_policy_alone(qtbot) -> None:  # noqa: ANN001
