@@ -12,6 +12,19 @@ from graphbuilder.ui.theme import Theme, ui_font
 
 
 def curve(p1: QPointF, p2: QPointF, direction: str) -> QPainterPath:
+    """One cubic leaving ``p1`` and entering ``p2`` along the flow direction (the rubber
+    band while dragging a new connection)."""
+    path = QPainterPath(p1)
+    if direction == "TB":
+        d = max(30.0, abs(p2.y() - p1.y()) * 0.5)
+        path.cubicTo(QPointF(p1.x(), p1.y() + d), QPointF(p2.x(), p2.y() - d), p2)
+    else:
+        d = max(30.0, abs(p2.x() - p1.x()) * 0.5)
+        path.cubicTo(QPointF(p1.x() + d, p1.y()), QPointF(p2.x() - d, p2.y()), p2)
+    return path
+
+
+def edge_path(p1: QPointF, p2: QPointF, direction: str) -> QPainterPath:
     """The edge from output port ``p1`` to input port ``p2``: one cubic across the gap
     between two rows, or, for an edge that skips rows, a run in its own lane (beside
     the column for a skip connection, down the source's lane for a side branch) that
@@ -50,7 +63,7 @@ class EdgeItem(QGraphicsPathItem):
         self.prepareGeometryChange()
         lane = edge_lane((p1.x(), p1.y()), (p2.x(), p2.y()), direction)
         out = 0.0 if lane is None else lane - (p1.x() if direction == "TB" else p1.y())
-        path = curve(p1, p2, direction)
+        path = edge_path(p1, p2, direction)
         self.setPath(path)
         mid = path.pointAtPercent(0.5)
         self._mid = mid

@@ -69,6 +69,13 @@ def _hits(a, b, r) -> bool:  # noqa: ANN001
 
 def crossings(graph: ModelGraph, pos: dict, direction: str) -> list[str]:
     """'src->dst crosses node' for every drawn edge that passes through a third card."""
+    return cards_hit(pos, [(src, dst, _polyline(p1, p2, direction))
+                           for src, dst, p1, p2 in edge_points(graph, direction, pos)])
+
+
+def cards_hit(pos: dict, lines: list[tuple[str, str, list[tuple[float, float]]]]) -> list[str]:
+    """For (src, dst, polyline) edges: 'src->dst crosses node' for each card (centred on
+    ``pos``) other than src and dst that a polyline enters."""
     cell = 200.0
     grid: dict[tuple[int, int], list[str]] = {}
     rects = {n: _rect(p) for n, p in pos.items()}
@@ -77,8 +84,7 @@ def crossings(graph: ModelGraph, pos: dict, direction: str) -> list[str]:
             for j in range(int(r[1] // cell), int(r[3] // cell) + 1):
                 grid.setdefault((i, j), []).append(n)
     bad = []
-    for src, dst, p1, p2 in edge_points(graph, direction, pos):
-        pts = _polyline(p1, p2, direction)
+    for src, dst, pts in lines:
         hit: set[str] = set()
         for a, b in zip(pts, pts[1:], strict=False):
             near = set()
@@ -272,14 +278,14 @@ def test_canvas_draws_the_same_route() -> None:
     pytest.importorskip("PySide6")
     from PySide6.QtCore import QPointF
 
-    from graphbuilder.ui.edge_item import curve
+    from graphbuilder.ui.edge_item import edge_path
     from graphbuilder.ui.node_item import NODE_H, NODE_W
 
     assert (NODE_W, NODE_H) == (CARD_W, CARD_H)
     for direction in DIRECTIONS:
         for p1, p2 in (((0, 37), (50, 83)), ((0, 37), (0, 563)), ((220, 277), (29, 683)),
                        ((0, 0), (700, 40)), ((10, 10), (600, 300))):
-            path = curve(QPointF(*p1), QPointF(*p2), direction)
+            path = edge_path(QPointF(*p1), QPointF(*p2), direction)
             want = _polyline(p1, p2, direction)
             for k in range(0, 41):
                 pt = path.pointAtPercent(k / 40)
@@ -314,3 +320,34 @@ def test_a_long_edge_out_of_a_column_gets_a_free_lane() -> None:
     for direction in DIRECTIONS:
         pos = layered_positions(graph, direction)
         assert overlaps(pos) == [] and crossings(graph, pos, direction) == []
+
+
+
+@pytest.mark.parametrize("direction", DIRECTIONS)
+def test_the_canvas_agrees(qapp, templates, direction: str) -> None:  # noqa: ANN001
+    """End to end: lay templates out, build the real canvas, and check that each edge
+    item starts and ends where this module puts its ports and that the painted path
+    stays out of every other card."""
+    from PySide6.QtGui import QUndoStack
+
+    from graphbuilder.ui.scene import GraphScene
+    from graphbuilder.ui.theme import theme_named
+    from graphbuilder.ui.undo import Editor
+
+    for name in ("resnet18", "googlenet", "unet", "vit_tiny"):
+        graph = templates[name].copy()
+        for group in graph.groups.values():
+            group.collapsed = False
+        auto_layout(graph, direction)
+        scene = GraphScene(graph, Editor(graph, QUndoStack()), theme_named("light"), direction)
+        ends = {(e.dst, e.port): (p1, p2) for e, (_, _, p1, p2) in
+                zip(graph.edges(), edge_points(graph, direction), strict=True)}
+        lines = []
+        for item in scene.edges.values():
+            path = item.path()
+            pts = [(p.x(), p.y()) for p in (path.pointAtPercent(k / 400) for k in range(401))]
+            assert pts[0] == pytest.approx(ends[item.key][0]), (name, item.key)
+            assert pts[-1] == pytest.approx(ends[item.key][1]), (name, item.key)
+            lines.append((item.src, item.dst, pts))
+        assert cards_hit({n: graph.pos(n) for n in graph.nodes()}, lines) == [], name
+        scene.detach()
