@@ -99,3 +99,71 @@ def test_failing_range_test_shows_its_error(qtbot: Any, host: Any) -> None:
     final = blocker.args[0]
     assert final.kind in ("data", "error") and panel.banner.isVisible()
     assert "failed" in panel.lr_view.status.text() and not host.locked
+
+
+def _finished_view(qtbot: Any) -> LRView:
+    """A view with a sweep and a range test done (made-up numbers, no engine)."""
+    view = LRView()
+    qtbot.addWidget(view)
+    lrs = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
+    view.begin_sweep(lrs)
+    curves = [[1.1 * math.exp(-s * lr * 30) for s in range(1, 41)] for lr in lrs]
+    view.handle([SweepStep(i, lr, s, y) for i, lr in enumerate(lrs)
+                 for s, y in enumerate(curves[i], 1)] +
+                [LRPoint(i, lr, curves[i][-1], curves[i][-1]) for i, lr in enumerate(lrs)])
+    view.handle([SweepResult(lrs, [c[-1] for c in curves], 1e-2, curves=curves,
+                             diverged_at=[None] * 5)])
+    grid = [1e-6 * 10 ** (6 * k / 99) for k in range(100)]
+    losses = [1.1 - 0.2 * math.exp(-(math.log10(lr) + 2) ** 2) + (lr > 0.3) for lr in grid]
+    view.begin_range()
+    view.handle([LRPoint(k, lr, losses[k], losses[k]) for k, lr in enumerate(grid)])
+    view.handle([LRFinderResult(grid, losses, losses, {"valley": 2e-3, "steepest": 2e-2,
+                                                       "min_loss_div10": 3e-3}, 2e-3, None)])
+    return view
+
+
+def test_lr_tab_is_readable_in_a_short_wide_and_a_tall_dock(qtbot: Any) -> None:
+    from graphbuilder.ui.training.lr_layout import text_room
+
+    view = _finished_view(qtbot)
+    area = view.plot_area
+    # the LR tab in the dock under the canvas at 1600x1000 (460 px; dragged to 640 px),
+    # and floating, tall and narrow
+    for (w, h), mode in (((1250, 380), "row"), ((1250, 560), "stack"),
+                         ((620, 1000), "column")):
+        view.resize(w, h)
+        view.show()
+        qtbot.waitExposed(view)
+        qtbot.wait(30)
+        assert area.mode == mode and view.width() == w, (w, h, view.width())
+        for plot in area.plots:
+            assert plot.height() >= 180 and plot.width() >= 220, (w, h, plot.size())
+            assert plot.geometry().right() <= area.width() + 1  # nothing cut off
+        # the sweep LRs show whole, their controls on one row when there is room
+        edit = view.candidates
+        assert edit.fontMetrics().horizontalAdvance(edit.text()) <= text_room(edit)
+        for edit in (view.start_lr, view.end_lr):
+            assert edit.fontMetrics().horizontalAdvance("3.16e-05") <= text_room(edit)
+        assert view.controls.one_row == (w > 1000)
+        # the legends leave the curves a row or two; the labels hang inside the views
+        for plot, rows in ((view.range_plot, 1), (view.sweep_plot, 2)):
+            legend = plot.getPlotItem().legend
+            assert legend.rowCount <= rows and legend.columnCount > 1, (w, h)
+        top = max(max(ys) for _, ys in view.sweep_data.values())
+        assert view.sweep_plot.getPlotItem().getViewBox().viewRange()[1][1] > top
+        for plot, lines in ((view.range_plot, view.markers),
+                            (view.final_plot, [i for _, i in view.best_items[:1]])):
+            box = plot.getPlotItem().getViewBox().sceneBoundingRect()
+            assert len(lines) == (3 if plot is view.range_plot else 1)
+            for line in lines:
+                assert box.contains(line.label.sceneBoundingRect()), (w, h, line.label.format)
+
+
+def test_lr_plot_area_keeps_its_shape_at_its_own_minimum(qtbot: Any) -> None:
+    view = LRView()
+    qtbot.addWidget(view)
+    area = view.plot_area
+    mh = max(p.minimumHeight() for p in area.plots)
+    assert area.best_mode(1250, mh) == "row"  # the 260 px first-launch dock scrolls
+    assert area.best_mode(600, 300) != "row"  # three plots need their minimum width
+    assert area.minimumSizeHint().width() < 3 * 220  # the dock can get narrower

@@ -3,8 +3,13 @@
 Qt only: the engine it drives is :mod:`graphbuilder.training` (Qt-free). One concept per
 module: ``settings_form``/``fields`` (the run config), ``worker`` (thread + events),
 ``controls``/``banner`` (run control, errors), ``plots``/``history``/``hover`` (live
-curves), ``lr_view``/``jobs`` (LR range test, sweep), ``runs`` (kept runs, comparison),
-``evaluate``/``predictions`` (validation predictions), ``panel`` (all of it together).
+curves), ``lr_view``/``lr_layout``/``jobs`` (LR range test, sweep; the LR tab's
+arrangement), ``runs`` (kept runs, comparison), ``evaluate``/``predictions`` (validation
+predictions), ``panel`` (all of it together), and:
+
+- ``run_events``: the panel's handling of a job's events (to the views, progress, wrap-up);
+- ``schedule_preview``: the LR-vs-step curve beside the schedule settings (real schedulers);
+- ``arrange``: the live plots' grid and the settings form, arranged for the room they get.
 """
 
 from __future__ import annotations

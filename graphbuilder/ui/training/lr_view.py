@@ -1,13 +1,15 @@
 """LR range test and LR grid sweep, drawn live.
 
-Left: loss against learning rate on a log axis while the range test runs (raw loss as
+The range test: loss against learning rate on a log axis while it runs (raw loss as
 faint dots, the engine's EMA as a line), then the zero-phase smoothed curve and one
 marker per suggestion rule (valley, steepest, min/10) with a button that applies the
-chosen one to the optimizer settings. Right: the sweep (the engine's ``lr_sweep``), one
+chosen one to the optimizer settings. The sweep (the engine's ``lr_sweep``): one
 loss-per-step curve per candidate LR overlaid, drawn from its ``SweepStep`` events, and
-each candidate's final loss against its LR; the best one is marked (thick curve, star,
-line) and offered like a suggestion. Underneath, the weight digests before/after show that
-the trial runs left the model untouched.
+each candidate's final loss against its LR in the curve's colour; the best one is marked
+(thick curve, star, line) and offered like a suggestion. Beside the suggestion, the
+weights' digest shows that the trial runs left the model untouched. The three plots sit
+in a row in the short dock under the canvas and the sweep's two stack beside the range
+test when there is height (:mod:`lr_layout`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -34,9 +35,18 @@ from graphbuilder.ui.training import style
 from graphbuilder.ui.training.fields import ListEdit, SciEdit, fmt_sci
 from graphbuilder.ui.training.hover import HoverReadout
 from graphbuilder.ui.training.jobs import WeightsCheck
+from graphbuilder.ui.training.lr_layout import (
+    HANGING,
+    ControlRows,
+    LRPlotArea,
+    fit_legend,
+    fit_text,
+    frame_under_legend,
+    hang_labels,
+    keep_legend_fitted,
+)
 
 RULES = {"valley": "valley", "steepest": "steepest slope", "min_loss_div10": "min loss / 10"}
-LABEL_POS = {"valley": 0.92, "steepest": 0.74, "min_loss_div10": 0.56}
 RULE_COLORS = {"valley": style.SUGGEST, "steepest": style.METRIC, "min_loss_div10": style.VAL}
 
 
@@ -111,37 +121,41 @@ class LRView(QWidget):
         self.hovers = [HoverReadout(self.range_plot, "lr", theme),
                        HoverReadout(self.sweep_plot, "step", theme),
                        HoverReadout(self.final_plot, "lr", theme)]
+        # the range test's legend top left, over the flat start (the divergent tail
+        # leaves at the top right); the rules' labels hang under it
+        legend = self.range_plot.getPlotItem().legend
+        legend.opts["offset"] = (8, 6)
+        legend.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(8, 6))
+        for plot in (self.range_plot, self.sweep_plot):
+            keep_legend_fitted(plot)  # first: the slots below need the legend's height
+        self.range_plot.getPlotItem().getViewBox().sigResized.connect(
+            lambda *_: hang_labels(self.range_plot, self.markers))
+        self.sweep_plot.getPlotItem().getViewBox().sigResized.connect(
+            lambda *_: self._frame_sweep())
         self._layout()
 
     def _layout(self) -> None:
-        controls = QHBoxLayout()
-        for w in (QLabel("from"), self.start_lr, QLabel("to"), self.end_lr, QLabel("steps"),
-                  self.steps, self.run_button):
-            controls.addWidget(w)
-        controls.addSpacing(16)
-        for w in (QLabel("Sweep LRs"), self.candidates, QLabel("steps each"),
-                  self.sweep_steps, self.sweep_button, self.stop_button):
-            controls.addWidget(w)
-        self.candidates.setMinimumWidth(170)
+        """Run controls on one row (two when narrow), the outcome on the next, then the
+        plots (see :mod:`lr_layout`)."""
+        for edit in (self.start_lr, self.end_lr):
+            fit_text(edit, "3.16e-05", fixed=True)
+        fit_text(self.candidates)  # the default list shows whole; wider when there's room
+        self.controls = ControlRows(
+            [[QLabel("Range test from"), self.start_lr, QLabel("to"), self.end_lr,
+              QLabel("steps"), self.steps, self.run_button, None],
+             [QLabel("Sweep LRs"), self.candidates, QLabel("steps each"), self.sweep_steps,
+              self.sweep_button, self.stop_button]], stretch=self.candidates)
         suggest = QHBoxLayout()
         suggest.addWidget(self.status, 1)
         suggest.addWidget(self.weights)
         suggest.addWidget(self.choice)
         suggest.addWidget(self.apply_button)
         suggest.addWidget(self.png_button)
-        grid = QGridLayout()
-        grid.addWidget(self.range_plot, 0, 0, 2, 1)
-        grid.addWidget(self.sweep_plot, 0, 1)
-        grid.addWidget(self.final_plot, 1, 1)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
-        lay.addLayout(controls)
+        lay.addWidget(self.controls)
         lay.addLayout(suggest)
-        self.plot_area = QWidget()
-        self.plot_area.setLayout(grid)
-        grid.setContentsMargins(0, 0, 0, 0)
+        self.plot_area = LRPlotArea([self.range_plot, self.sweep_plot, self.final_plot])
         lay.addWidget(self.plot_area, 1)
 
     def export_png(self, path: str | None = None) -> str | None:
@@ -213,6 +227,7 @@ class LRView(QWidget):
         for i, lr in enumerate(lrs):
             self.sweep_curves[i] = self.sweep_plot.plot(
                 [], [], name=f"lr {fmt_sci(lr)}", pen=style.pen(style.series_color(i), 1.8))
+        fit_legend(self.sweep_plot)
         self.sweep_plot.getPlotItem().getViewBox().enableAutoRange(axis="y", enable=True)
         self.final.setData([], [])
         # label the candidates themselves: a narrow log range gets unreadable minor ticks
@@ -239,8 +254,7 @@ class LRView(QWidget):
                     sweep_touched.add(ev.candidate)
             elif isinstance(ev, LRPoint) and self.mode == "sweep":  # a candidate finished
                 self.final_points.append((ev.lr, ev.loss))
-                finite = sorted(p for p in self.final_points if math.isfinite(p[1]))
-                self.final.setData([p[0] for p in finite], [p[1] for p in finite])
+                self._draw_final()
                 self._frame_sweep()
             elif isinstance(ev, LRPoint):
                 self.points.append(ev)
@@ -250,10 +264,10 @@ class LRView(QWidget):
             elif isinstance(ev, SweepResult):
                 self.show_sweep(ev)
             elif isinstance(ev, WeightsCheck):
-                mark = "✔ restored" if ev.restored else "✖ CHANGED"
-                self.weights.setText(f"weights {ev.before} → {ev.after} {mark}")
-                self.weights.setToolTip("SHA-1 of every parameter and buffer before and after "
-                                        "the trial runs")
+                self.weights.setText(f"✔ weights restored ({ev.after})" if ev.restored else
+                                     f"✖ weights CHANGED {ev.before} → {ev.after}")
+                self.weights.setToolTip("SHA-1 of every parameter and buffer: "
+                                        f"{ev.before} before, {ev.after} after the trial runs")
         if new_points:
             finite = [p for p in self.points if math.isfinite(p.loss)]
             self.raw.setData([p.lr for p in finite], [p.loss for p in finite])
@@ -273,13 +287,23 @@ class LRView(QWidget):
             return
         cap = 3 * max(starts)
         finals = [loss for _, loss in self.final_points if math.isfinite(loss)]
-        for plot, values in ((self.sweep_plot, [y for _, ys in self.sweep_data.values()
-                                                for y in ys]), (self.final_plot, finals)):
-            vb = plot.getPlotItem().getViewBox()
-            if values and max(values) > cap > 0:
-                vb.setYRange(min(values), cap, padding=0.02)
-            else:
-                vb.enableAutoRange(axis="y", enable=True)
+        steps = [y for _, ys in self.sweep_data.values() for y in ys]
+        if steps:  # with room on top for the legend
+            frame_under_legend(self.sweep_plot, min(steps), min(max(steps), cap))
+        vb = self.final_plot.getPlotItem().getViewBox()
+        if finals and max(finals) > cap > 0:
+            vb.setYRange(min(finals), cap, padding=0.02)
+        else:
+            vb.enableAutoRange(axis="y", enable=True)
+
+    def _draw_final(self) -> None:
+        """Each candidate's final loss, in its curve's colour (a key to the curves)."""
+        finite = sorted(p for p in self.final_points if math.isfinite(p[1]))
+        index = {lr: i for i, lr in enumerate(self.sweep_lrs)}
+        brushes = [pg.mkBrush(style.series_color(index[lr]) if lr in index else "#64748B")
+                   for lr, _ in finite]
+        self.final.setData([p[0] for p in finite], [p[1] for p in finite],
+                           symbolBrush=brushes)
 
     def show_result(self, result: LRFinderResult) -> None:
         self.result = result
@@ -302,11 +326,12 @@ class LRView(QWidget):
                                    pen=style.pen(color, 2.0 if key == "valley" else 1.2,
                                                  dash=key != "valley"),
                                    label=f"{RULES.get(key, key)}\n{fmt_sci(lr)}",
-                                   labelOpts={"position": LABEL_POS.get(key, 0.5),
-                                              "color": color, "fill": style.faded("#FFFFFF", 0)})
+                                   labelOpts={"anchors": HANGING, "color": color,
+                                              "fill": self._label_fill()})
             self.range_plot.addItem(line)
             self.markers.append(line)
             self.choice.addItem(f"{RULES.get(key, key)}: {fmt_sci(lr)}", lr)
+        hang_labels(self.range_plot, self.markers)
         self.apply_button.setEnabled(self.choice.count() > 0)
         if result.suggested_lr:
             div = f"; diverged at {fmt_sci(result.diverged_at)}" if result.diverged_at else ""
@@ -353,8 +378,9 @@ class LRView(QWidget):
         final = dict(self.final_points)
         line = pg.InfiniteLine(pos=math.log10(lr), angle=90, pen=style.pen(style.SUGGEST, 1.6),
                                label=f"best\n{fmt_sci(lr)}",
-                               labelOpts={"position": 0.9, "color": style.SUGGEST,
-                                          "fill": style.faded("#FFFFFF", 0)})
+                               labelOpts={"position": 0.96, "anchors": HANGING,
+                                          "color": style.SUGGEST,
+                                          "fill": self._label_fill()})
         self.final_plot.addItem(line)
         self.best_items.append((self.final_plot, line))
         if math.isfinite(final.get(lr, math.inf)):
@@ -371,8 +397,17 @@ class LRView(QWidget):
             self.range_plot.removeItem(m)
         self.markers.clear()
 
+    def _label_fill(self) -> Any:
+        """A marker label's backdrop: its text stays readable over curves and lines."""
+        return pg.mkBrush(style.faded(style.theme_colors(self.theme)["base"], 170))
+
     def set_theme(self, theme: Any) -> None:
+        self.theme = theme
         for p in (self.range_plot, self.sweep_plot, self.final_plot):
             style.style_plot(p, theme)
         for h in self.hovers:
             h.set_theme(theme)
+        for line in self.markers + [i for _, i in self.best_items
+                                    if isinstance(i, pg.InfiniteLine)]:
+            line.label.fill = self._label_fill()
+            line.label.update()
