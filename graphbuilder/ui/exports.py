@@ -25,12 +25,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QRectF, QSize, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsScene
 
 from graphbuilder.core.graph import ModelGraph
+
+
+class _Relay(QObject):
+    """Calls ``target`` on the thread it lives in, whichever thread emits ``request``."""
+
+    request = Signal()
+
+    def __init__(self, target: Callable[[], None]) -> None:
+        super().__init__()
+        self.target = target
+        self.request.connect(self._deliver)  # a QObject receiver: queued across threads
+
+    @Slot()
+    def _deliver(self) -> None:
+        self.target()
 
 
 class GuiThreadGC:
@@ -59,6 +74,7 @@ class GuiThreadGC:
         self._requested = False
         self._gui_thread = 0
         self._timer: QTimer | None = None
+        self._relay: _Relay | None = None
 
     @property
     def active(self) -> bool:
@@ -75,8 +91,17 @@ class GuiThreadGC:
                 self._timer = QTimer()
                 self._timer.setInterval(self.INTERVAL_MS)
                 self._timer.timeout.connect(self.collect)
+                self._relay = _Relay(self.release)  # lives on the GUI thread
+
             self._timer.start()
         self.holders += 1
+
+    def release_soon(self) -> None:
+        """``release()`` from any thread: queued to the GUI thread."""
+        if self._relay is None or threading.get_ident() == self._gui_thread:
+            self.release()
+        else:
+            self._relay.request.emit()
 
     def release(self) -> None:
         if self.holders == 0:
@@ -136,19 +161,12 @@ class Worker(QThread):
         super().__init__(parent)
         self.fn = fn
         self._holds_gc = False
-        # queued to the GUI thread: the QThread object lives there
-        self.finished.connect(self._release_gc)
 
     def start(self, *args: Any) -> None:
         if not self._holds_gc:
             GUI_THREAD_GC.hold()
             self._holds_gc = True
         super().start(*args)
-
-    def _release_gc(self) -> None:
-        if self._holds_gc:
-            self._holds_gc = False
-            GUI_THREAD_GC.release()
 
     def run(self) -> None:
         try:
@@ -157,6 +175,10 @@ class Worker(QThread):
             first = str(exc).strip() or type(exc).__name__
             traceback.print_exc()
             self.failed.emit(first)
+        finally:
+            if self._holds_gc:  # released on the GUI thread, even if we are deleted first
+                self._holds_gc = False
+                GUI_THREAD_GC.release_soon()
 
 
 def onnx_job(graph: ModelGraph, path: str) -> Callable[[], Any]:

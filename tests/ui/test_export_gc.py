@@ -72,6 +72,15 @@ def test_explicit_collections_in_a_job_happen_on_the_gui_thread(qtbot) -> None: 
     assert collected_on == [threading.get_ident()]
 
 
+def test_a_worker_deleted_before_its_signals_arrive_still_releases(qtbot) -> None:  # noqa: ANN001
+    worker = Worker(lambda: None)
+    worker.start()
+    worker.wait()
+    del worker  # no parent: the QThread goes with its wrapper, queued slots with it
+    qtbot.waitUntil(lambda: not GUI_THREAD_GC.active, timeout=5_000)
+    assert gc.isenabled()
+
+
 def test_holds_nest_and_leave_a_host_policy_alone(qtbot) -> None:  # noqa: ANN001
     policy = GuiThreadGC()
     gc.enable()
