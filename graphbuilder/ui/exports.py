@@ -92,7 +92,6 @@ class GuiThreadGC:
                 self._timer.setInterval(self.INTERVAL_MS)
                 self._timer.timeout.connect(self.collect)
                 self._relay = _Relay(self.release)  # lives on the GUI thread
-
             self._timer.start()
         self.holders += 1
 
