@@ -225,7 +225,7 @@ class Trainer:
         check_every = 1 if eager else 25
         running, stopping = self._running.is_set, self._stop.is_set
         step_events = self.step_events
-        isfinite = math.isfinite
+        isfinite, clock = math.isfinite, time.perf_counter
         tracker = MetricTracker(cfg.metrics, loaders.num_classes)
         es = cfg.early_stopping
         es_best, es_wait = None, 0
@@ -299,10 +299,15 @@ class Trainer:
                         if not finite(chunks[-1].sum(), dist):
                             self._nan(log, epoch_step, epoch, losses, chunks, lrs)
                 if step_events:
-                    now = time.perf_counter()
+                    now = clock()
                     bs = y.shape[0] if hasattr(y, "shape") else 0
-                    yield StepEnd(step, epoch, loss if not eager else loss.detach(), lr,
-                                  bs / max(now - t_last, 1e-9))
+                    if eager:
+                        event = StepEnd(step, epoch, loss.detach(), lr,
+                                        bs / max(now - t_last, 1e-9))
+                        event.__dict__["_loss"] = value  # StepEnd.loss's cache: no 2nd read
+                    else:
+                        event = StepEnd(step, epoch, loss, lr, bs / max(now - t_last, 1e-9))
+                    yield event
                     t_last = now
                 if step >= total and cut:  # max_steps; else let the loader finish its
                     break  # epoch, so the shuffling RNG state matches an uncut run

@@ -278,6 +278,8 @@ def test_steps_csv_holds_every_step_loss_and_lr(tmp_path):
     steps = [e for e in events if isinstance(e, StepEnd)]
     rows = _steps_csv(tmp_path / "steps.csv")
     assert rows == [(s.step, s.epoch, s.loss, s.lr) for s in steps]
+    assert all(s.loss == float(s.loss_tensor) and not s.loss_tensor.requires_grad
+               for s in steps)
     assert len({lr for *_, lr in rows}) > 8  # the schedule's LR, step by step
     for ev in (e for e in events if isinstance(e, EpochEnd)):
         losses = [loss for _, epoch, loss, _ in rows if epoch == ev.epoch]
