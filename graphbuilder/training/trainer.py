@@ -286,9 +286,9 @@ class Trainer:
                 self._step = step
                 lrs.append(lr)
                 if eager:
-                    value = loss.item()
-                    losses.append(value)
-                    if not isfinite(value):
+                    loss_value = loss.item()
+                    losses.append(loss_value)
+                    if not isfinite(loss_value):
                         self._nan(log, epoch_step, epoch, losses, chunks, lrs)
                 else:
                     loss = loss.detach()
@@ -304,7 +304,7 @@ class Trainer:
                     if eager:
                         event = StepEnd(step, epoch, loss.detach(), lr,
                                         bs / max(now - t_last, 1e-9))
-                        event.__dict__["_loss"] = value  # StepEnd.loss's cache: no 2nd read
+                        event.__dict__["_loss"] = loss_value  # StepEnd.loss's cache: no 2nd read
                     else:
                         event = StepEnd(step, epoch, loss, lr, bs / max(now - t_last, 1e-9))
                     yield event
@@ -336,6 +336,8 @@ class Trainer:
             if is_best:
                 best = value
                 self.best_metrics = dict(metrics, epoch=epoch)
+            # before the checkpoints: resuming from one drops the rows after its step
+            log.steps(epoch_step, epoch, step_losses, lrs)
             if log.enabled:
                 state = training_state(model, optimizer, schedule, scaler, loaders.generator,
                                        config=cfg.to_dict(), epoch=epoch, step=step,
@@ -350,7 +352,6 @@ class Trainer:
                     save_checkpoint(path, state)
                     yield CheckpointSaved(str(path), "best", epoch)
                 log.epoch(self.history, self.best_metrics)
-            log.steps(epoch_step, epoch, step_losses, lrs)
             yield EpochEnd(epoch, metrics, is_best, step)
             if self._stop.is_set():
                 reason = "stopped"
