@@ -5,146 +5,24 @@ The compiler's exporters are imported lazily: they pull in onnx/onnxruntime, whi
 the editor should not pay for at start-up.
 
 While a worker runs, Python's cyclic garbage collector runs only on the GUI thread
-(:class:`GuiThreadGC`). Left automatic, it runs in whichever thread happens to
-allocate, and an export allocates a lot (torch.export, dynamo, onnxscript's registry),
-so the worker thread collected the editor's dead Qt wrappers (closed windows,
-pyqtgraph menus) and deadlocked: the worker, inside a QObject destructor, held Qt's
-signal-slot mutex and waited for the GIL; the GUI thread held the GIL and waited for
-that mutex while shiboken ran the widget deletions queued to it. The export then
-never finished. (The lazy torch._dynamo imports seen in hung stacks were only where
-the allocations happened.) torch's exporter also calls ``gc.collect()`` itself when it
-is done; that is deferred to the GUI thread too.
+(:mod:`graphbuilder.ui.gui_gc` says why: an export once deadlocked collecting dead Qt
+wrappers in its thread).
 """
 
 from __future__ import annotations
 
-import gc
-import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QRectF, QSize, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, QThread, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsScene
 
 from graphbuilder.core.graph import ModelGraph
-
-
-class _Relay(QObject):
-    """Calls ``target`` on the thread it lives in, whichever thread emits ``request``."""
-
-    request = Signal()
-
-    def __init__(self, target: Callable[[], None]) -> None:
-        super().__init__()
-        self.target = target
-        self.request.connect(self._deliver)  # a QObject receiver: queued across threads
-
-    @Slot()
-    def _deliver(self) -> None:
-        self.target()
-
-
-class GuiThreadGC:
-    """Keeps Python's cyclic garbage collection on the GUI thread while workers run.
-
-    Qt objects must be destroyed on the GUI thread; a collection in a worker thread
-    destroys whatever dead Qt wrappers the GUI left in reference cycles, and can
-    deadlock against the GUI thread (see the module docstring). So ``hold()`` (on the
-    GUI thread), until the matching ``release()``:
-
-    - first collects everything already dead (closed windows live in the oldest
-      generation, which the collector visits least often);
-    - turns automatic collection off and collects from a GUI-thread timer instead,
-      generation by generation as the automatic collector would (the pattern of
-      pyqtgraph's ``GarbageCollector``); a host that had already turned it off keeps
-      its own policy;
-    - turns explicit ``gc.collect()`` calls made in other threads into a request the
-      timer carries out (torch's dynamo ONNX exporter collects when it finishes).
-    """
-
-    INTERVAL_MS = 250
-
-    def __init__(self) -> None:
-        self.holders = 0
-        self._enabled_before = False
-        self._requested = False
-        self._gui_thread = 0
-        self._timer: QTimer | None = None
-        self._relay: _Relay | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.holders > 0
-
-    def hold(self) -> None:
-        if self.holders == 0:
-            self._gui_thread = threading.get_ident()
-            _REAL_COLLECT()
-            self._enabled_before = gc.isenabled()
-            gc.disable()
-            gc.collect = self._collect_call  # type: ignore[assignment]
-            if self._timer is None:
-                self._timer = QTimer()
-                self._timer.setInterval(self.INTERVAL_MS)
-                self._timer.timeout.connect(self.collect)
-                self._relay = _Relay(self.release)  # lives on the GUI thread
-            self._timer.start()
-        self.holders += 1
-
-    def release_soon(self) -> None:
-        """``release()`` from any thread: queued to the GUI thread."""
-        if self._relay is None or threading.get_ident() == self._gui_thread:
-            self.release()
-        else:
-            self._relay.request.emit()
-
-    def release(self) -> None:
-        if self.holders == 0:
-            return
-        self.holders -= 1
-        if self.holders == 0:
-            if self._timer is not None:
-                self._timer.stop()
-            gc.collect = _REAL_COLLECT
-            if self._requested:
-                self._requested = False
-                _REAL_COLLECT()
-            if self._enabled_before:
-                gc.enable()
-
-    def _collect_call(self, generation: int = 2) -> int:
-        """``gc.collect`` while held: runs on the GUI thread, is deferred elsewhere."""
-        if threading.get_ident() == self._gui_thread:
-            return _REAL_COLLECT(generation)
-        self._requested = True
-        return 0
-
-    def collect(self) -> None:
-        """Timer tick: a deferred request, or what the automatic collector would do."""
-        if self._requested:
-            self._requested = False
-            _REAL_COLLECT()
-            return
-        if not self._enabled_before:
-            return
-        counts, limits = gc.get_count(), gc.get_threshold()
-        generation = -1
-        for g in range(3):
-            if limits[g] <= 0 or counts[g] <= limits[g]:
-                break
-            generation = g
-        if generation >= 0:
-            _REAL_COLLECT(generation)
-
-
-_REAL_COLLECT = gc.collect
-
-#: The one used by every :class:`Worker` (and anything else that runs Python in a thread).
-GUI_THREAD_GC = GuiThreadGC()
+from graphbuilder.ui.gui_gc import GcHold
 
 
 class Worker(QThread):
@@ -159,12 +37,10 @@ class Worker(QThread):
     def __init__(self, fn: Callable[[], Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.fn = fn
-        self._holds_gc = False
+        self._gc = GcHold()
 
     def start(self, *args: Any) -> None:
-        if not self._holds_gc:
-            GUI_THREAD_GC.hold()
-            self._holds_gc = True
+        self._gc.take()
         super().start(*args)
 
     def run(self) -> None:
@@ -175,9 +51,7 @@ class Worker(QThread):
             traceback.print_exc()
             self.failed.emit(first)
         finally:
-            if self._holds_gc:  # released on the GUI thread, even if we are deleted first
-                self._holds_gc = False
-                GUI_THREAD_GC.release_soon()
+            self._gc.give_back()
 
 
 def onnx_job(graph: ModelGraph, path: str) -> Callable[[], Any]:

@@ -14,7 +14,8 @@ import weakref
 
 import pytest
 
-from graphbuilder.ui.exports import _REAL_COLLECT, GUI_THREAD_GC, GuiThreadGC, Worker
+from graphbuilder.ui.exports import Worker
+from graphbuilder.ui.gui_gc import _REAL_COLLECT, GUI_THREAD_GC, GuiThreadGC
 
 
 class _Cycle:
@@ -67,7 +68,9 @@ def test_explicit_collections_in_a_job_happen_on_the_gui_thread(qtbot) -> None: 
     worker = Worker(job)
     with qtbot.waitSignal(worker.done, timeout=20_000) as blocker:
         worker.start()
-    assert blocker.args == [0] and not collected_on, "deferred, not run in the worker"
+    assert blocker.args == [0], "deferred, not run in the worker"
+    # the GUI thread's timer may already have carried the request out: either way the
+    # cycle is freed there and never in the worker
     qtbot.waitUntil(lambda: bool(collected_on), timeout=5_000)
     assert collected_on == [threading.get_ident()]
 
@@ -114,3 +117,22 @@ def test_the_timer_collects_like_the_automatic_collector(qtbot) -> None:  # noqa
         qtbot.waitUntil(lambda: bool(found), timeout=5_000)
     finally:
         policy.release()
+
+
+def test_training_workers_hold_the_policy_too(qtbot) -> None:  # noqa: ANN001
+    """A training thread allocates as much as an export: it must not collect either."""
+    from graphbuilder.ui.training.worker import EventWorker
+
+    seen: list[bool] = []
+
+    def job():  # noqa: ANN202
+        seen.append(gc.isenabled() or GUI_THREAD_GC.holders == 0)
+        yield 1
+
+    gc.enable()
+    worker = EventWorker(job)
+    with qtbot.waitSignal(worker.finished, timeout=20_000):
+        worker.start()
+    assert seen == [False], "automatic collection is off while the job runs"
+    qtbot.waitUntil(lambda: not GUI_THREAD_GC.active, timeout=5_000)
+    assert gc.isenabled()

@@ -29,6 +29,7 @@ from PySide6.QtCore import QThread, Signal
 from graphbuilder.core.graph import ModelGraph
 from graphbuilder.training.config import ConfigError
 from graphbuilder.training.events import LRPoint, RunEnded, RunFailed, StepEnd, SweepStep
+from graphbuilder.ui.gui_gc import GcHold
 
 #: frequent, small events: sent in batches at most every ``flush_s``, the rest at once
 _BATCHED = (StepEnd, LRPoint, SweepStep)
@@ -47,6 +48,11 @@ class EventWorker(QThread):
         self.flush_s = flush_s
         self.delivered = 0
         self._cancel = threading.Event()
+        self._gc = GcHold()  # a training thread allocates a lot: no collections in it
+
+    def start(self, *args: Any) -> None:
+        self._gc.take()
+        super().start(*args)
 
     def cancel(self) -> None:
         """Stop iterating at the next event; the generator is closed, so its ``finally``
@@ -79,6 +85,7 @@ class EventWorker(QThread):
                 except Exception as exc:  # noqa: BLE001
                     self.crashed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
             self._flush(batch)
+            self._gc.give_back()
 
     def _flush(self, batch: list[Any]) -> None:
         if not batch:
