@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from graphbuilder.core.errors import GraphFormatError
 from graphbuilder.core.fileformat import dumps_graph, load_graph
@@ -240,10 +240,14 @@ class DocumentMixin:
         self.statusBar().showMessage(f"{title}…")
 
         def done(result: Any) -> None:
+            if not self.isVisible():  # finished while the window was closing: no dialog
+                return
             self.statusBar().showMessage(f"{title}: done", 5000)
             QMessageBox.information(self, title, describe(result))
 
         def failed(msg: str) -> None:
+            if not self.isVisible():
+                return
             self.statusBar().showMessage(f"{title} failed", 5000)
             QMessageBox.warning(self, f"{title} failed", msg)
 
@@ -251,6 +255,20 @@ class DocumentMixin:
         worker.failed.connect(failed)
         worker.finished.connect(lambda: self._workers.remove(worker))
         worker.start()
+
+    def finish_exports(self: MainWindow) -> None:
+        """Closing waits for a running export: a QThread destroyed while it runs takes
+        the whole process down (Qt aborts), and a half-written file helps nobody."""
+        running = [w for w in self._workers if w.isRunning()]
+        if not running:
+            return
+        self.statusBar().showMessage("Waiting for the export to finish…")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            for worker in running:
+                worker.wait()
+        finally:
+            QApplication.restoreOverrideCursor()
 
     def _export_path(self: MainWindow, title: str, suffix: str, filt: str) -> str:
         base = Path(self.file_path).with_suffix("") if self.file_path else Path(self.graph.name)

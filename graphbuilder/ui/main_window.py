@@ -247,6 +247,7 @@ class MainWindow(EditingMixin, DocumentMixin, QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
+        self.finish_exports()
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())

@@ -278,3 +278,24 @@ def test_auto_layout_treats_collapsed_groups_as_one_node(window) -> None:  # noq
     gaps = [b.y() - a.y() for a, b in zip(boxes, boxes[1:], strict=False)]
     assert gaps and max(gaps) <= 130  # consecutive boxes, no holes where members were
     w.undo_stack.undo()
+
+
+def test_closing_during_an_export_waits_for_it(window, qtbot, no_modal_dialogs) -> None:  # noqa: ANN001
+    """A QThread destroyed while running aborts the process: closing waits instead,
+    and the finished export shows no dialog on the closed window."""
+    import time
+
+    started = []
+
+    def slow_job() -> str:
+        started.append(True)
+        time.sleep(0.5)
+        return "written"
+
+    window._run_job("Export to ONNX", slow_job, str)
+    qtbot.waitUntil(lambda: bool(started), timeout=10_000)
+    window.setWindowModified(False)
+    assert window.close()
+    assert not window._workers or not window._workers[0].isRunning()
+    qtbot.wait(50)  # the queued 'done' arrives after the window closed
+    assert not no_modal_dialogs
