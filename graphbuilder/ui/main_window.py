@@ -243,10 +243,26 @@ class MainWindow(EditingMixin, DocumentMixin, QMainWindow):
             self.statusBar().showMessage(f"Editing locked: {reason}", 6000)
 
     # ------------------------------------------------------------------ closing
+    def confirm_stop_training(self) -> bool:
+        """Closing ends an active run (or LR test): ask first, as for unsaved changes."""
+        panel = getattr(self, "training_panel", None)
+        if panel is None or not panel.busy:
+            return True
+        answer = QMessageBox.question(
+            self, "Training is running",
+            "A training run or LR test is still running. Stop it and close?\n"
+            "The last checkpoint of the run is kept.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.maybe_save():
-            event.ignore()
+        if not self.confirm_stop_training() or not self.maybe_save():
+            event.ignore()  # the run goes on, the design stays open
             return
+        panel = getattr(self, "training_panel", None)
+        if panel is not None:
+            panel.shutdown()
         self.finish_exports()
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())

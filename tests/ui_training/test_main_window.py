@@ -49,3 +49,35 @@ def test_real_main_window_integration(qtbot: Any, tmp_path: Path) -> None:
     finally:
         panel.shutdown()
         w.close()
+
+
+def test_closing_mid_run_asks_and_cancel_keeps_the_run(qtbot, monkeypatch, tmp_path) -> None:  # noqa: ANN001
+    """Closing during a run asks first; Cancel leaves the run going and the window open."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from graphbuilder.ui.main_window import MainWindow
+
+    w = MainWindow(recovery_dir=tmp_path / "recovery", install_training=False)
+    w.ask_unsaved = lambda: QMessageBox.StandardButton.Discard
+    qtbot.addWidget(w)
+    panel = install_training_ui(w, runs_root=tmp_path / "runs")
+    w.show()
+    assert w.open_template("mlp")
+    answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Yes]
+    asked: list[str] = []
+
+    def question(parent, title, *a, **k):  # noqa: ANN001, ANN202
+        asked.append(title)
+        return answers.pop(0)
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    try:
+        assert panel.start(config={**panel.form.value(), "epochs": 500})
+        worker = panel.worker
+        assert not w.close()  # Cancel
+        assert asked == ["Training is running"] and w.isVisible()
+        assert worker is not None and worker.isRunning() and panel.busy
+        assert w.close()  # Yes: stopped, then closed
+        assert worker.wait(10_000) and worker.isFinished()
+    finally:
+        panel.shutdown()

@@ -53,7 +53,8 @@ def install_training_ui(window: Any, runs_root: str | Path | None = None) -> Tra
     window.training_panel = panel
     window.training_dock = dock
     _add_actions(window, panel, dock)
-    window.installEventFilter(panel)
+    if not hasattr(window, "confirm_stop_training"):  # a host that doesn't ask before
+        window.installEventFilter(panel)  # closing: its Close event stops the run
     app = QApplication.instance()
     if app is not None:
         app.aboutToQuit.connect(panel.shutdown)
