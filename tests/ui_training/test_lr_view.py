@@ -1,13 +1,15 @@
-"""LR range test and sweep from the panel: live curve, suggestions, weights untouched."""
+"""LR range test and sweep from the panel: live curve, suggestions, weights untouched,
+stopping with a partial result."""
 
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any
 
 from graphbuilder.training.events import LRPoint, SweepStep
 from graphbuilder.training.lr_finder import LRFinderResult, SweepResult
-from graphbuilder.ui.training.jobs import WeightsCheck
+from graphbuilder.ui.training.jobs import LRJob, StoppedRange, WeightsCheck, sweep_job
 from graphbuilder.ui.training.lr_view import LRView
 
 
@@ -40,15 +42,15 @@ def test_sweep_draws_one_curve_per_candidate(qtbot: Any, host: Any) -> None:
     assert "restored" in view.weights.text()
     result = view.sweep_result
     assert isinstance(result, SweepResult) and result.lrs == [1e-3, 1e-2, 1e-1]
-    assert len(view.sweep_curves) == 3
-    for i, curve in view.sweep_curves.items():  # drawn from the SweepStep events
+    assert len(view.sweep.curves) == 3
+    for i, curve in view.sweep.curves.items():  # drawn from the SweepStep events
         xs, ys = curve.getData()
         assert list(xs) == list(range(1, 9)) and list(ys) == result.curves[i]
-    assert len(view.final.getData()[0]) == 3
+    assert len(view.sweep.final.getData()[0]) == 3
     # the best LR: thick curve, star + line on the final-loss plot, offered for Apply
     best = result.best_lr
-    assert best in result.lrs and view.best_lr == best and len(view.best_items) == 2
-    widths = [c.opts["pen"].widthF() for c in view.sweep_curves.values()]
+    assert best in result.lrs and view.sweep.best_lr == best and len(view.sweep.best_items) == 2
+    widths = [c.opts["pen"].widthF() for c in view.sweep.curves.values()]
     assert widths[result.lrs.index(best)] == max(widths) > min(widths)
     assert view.choice.currentText().startswith("sweep best") and view.apply_button.isEnabled()
     assert "best learning rate" in view.status.text() and not host.locked
@@ -57,16 +59,76 @@ def test_sweep_draws_one_curve_per_candidate(qtbot: Any, host: Any) -> None:
 
 
 def test_stopping_a_sweep_keeps_what_finished(qtbot: Any, host: Any) -> None:
+    """Stop ends the sweep through the engine's should_stop: the finished candidates'
+    result, the best so far and the weights check, not just a closed generator."""
+    panel = host.training_panel
+    view = panel.lr_view
+    with qtbot.waitSignal(panel.lr_finished, timeout=60_000) as blocker:
+        assert panel.start_sweep([1e-3, 1e-2, 1e-1], 500)
+        qtbot.waitUntil(lambda: len(view.sweep.final_points) >= 1, timeout=40_000)
+        assert view.stop_button.isEnabled()
+        view.stop_button.click()
+        assert not view.stop_button.isEnabled() and "Stopping" in view.status.text()
+    assert isinstance(blocker.args[0], WeightsCheck) and blocker.args[0].restored
+    assert "restored" in view.weights.text()
+    result = view.sweep_result
+    assert isinstance(result, SweepResult) and result.stopped
+    n = len(result.lrs)
+    assert 1 <= n < 3 and result.lrs == [1e-3, 1e-2, 1e-1][:n] and len(result.curves) == n
+    assert result.best_lr in result.lrs and view.sweep.best_lr == result.best_lr
+    assert view.choice.currentText().startswith("sweep best so far")
+    assert view.apply_button.isEnabled() and view.stop_job is None
+    assert f"Sweep stopped after {n} of 3 candidates; best so far" in view.status.text()
+    xs, _ = view.sweep.curves[n].getData()  # the unfinished candidate's curve stays drawn
+    assert 0 < len(xs) < 500 and not host.locked
+
+
+def test_stopping_a_range_test_suggests_from_what_ran(qtbot: Any, host: Any) -> None:
+    """The engine's range test has no stop hook: the job closes it (weights restored)
+    and analyses the points it got, then checks the weights."""
+    panel = host.training_panel
+    view = panel.lr_view
+    with qtbot.waitSignal(panel.lr_finished, timeout=60_000) as blocker:
+        assert panel.start_range_test(1e-5, 1e-2, 5000)
+        qtbot.waitUntil(lambda: len(view.points) > 30, timeout=40_000)
+        view.stop_button.click()
+    assert isinstance(blocker.args[0], WeightsCheck) and blocker.args[0].restored
+    assert "restored" in view.weights.text()
+    result = view.result
+    assert isinstance(result, StoppedRange) and result.planned_steps == 5000
+    assert 30 < len(result.lrs) < 5000 and result.suggested_lr
+    assert view.status.text().startswith("Stopped at") and "Suggested" in view.status.text()
+    assert view.apply_button.isEnabled() and len(view.markers) >= 1
+
+
+def test_cancelling_the_worker_still_restores(qtbot: Any, host: Any) -> None:
+    """Closing the window cancels the worker (the generators are closed): no result, no
+    digests, but the tab says what finished and that the model was restored."""
     panel = host.training_panel
     view = panel.lr_view
     with qtbot.waitSignal(panel.lr_finished, timeout=30_000):
         assert panel.start_sweep([1e-3, 1e-2, 1e-1], 5000)
-        qtbot.waitUntil(lambda: len(view.sweep_data[0][0]) > 3, timeout=20_000)
-        assert view.stop_button.isEnabled()
-        view.stop_button.click()
+        qtbot.waitUntil(lambda: len(view.sweep.data[0][0]) > 3, timeout=20_000)
+        panel.worker.cancel()
     assert view.sweep_result is None and not view.stop_button.isEnabled()
     assert "Sweep stopped after 0 of 3" in view.status.text() and not host.locked
-    assert 3 < len(view.sweep_curves[0].getData()[0]) < 5000
+    assert 3 < len(view.sweep.curves[0].getData()[0]) < 5000
+
+
+def test_sweep_job_stops_between_steps(host: Any) -> None:
+    """No thread: ``LRJob.stop`` reaches the engine's should_stop before the next step;
+    the partial result and the weights check still come."""
+    graph = host.graph
+    job = LRJob(partial(sweep_job, graph, graph.training, [1e-3, 1e-2], 6))
+    events = []
+    for ev in job():
+        events.append(ev)
+        if isinstance(ev, SweepStep) and ev.candidate == 1 and ev.step == 2:
+            job.stop()
+    result, check = events[-2:]
+    assert isinstance(result, SweepResult) and result.stopped and result.lrs == [1e-3]
+    assert isinstance(check, WeightsCheck) and check.restored
+    assert [e.step for e in events if isinstance(e, SweepStep) and e.candidate == 1] == [1, 2]
 
 
 def test_sweep_view_ends_a_diverged_curve_and_names_it(qtbot: Any) -> None:
@@ -78,15 +140,15 @@ def test_sweep_view_ends_a_diverged_curve_and_names_it(qtbot: Any) -> None:
     view.handle(events)
     view.handle([SweepStep(1, 1e2, 1, 1.0), SweepStep(1, 1e2, 2, 1e30),
                  SweepStep(1, 1e2, 3, math.nan), LRPoint(1, 1e2, math.inf, math.inf)])
-    assert view.sweep_data[1] == ([1, 2], [1.0, 1e30])  # NaN not drawn
-    top = view.sweep_plot.getPlotItem().getViewBox().viewRange()[1][1]
+    assert view.sweep.data[1] == ([1, 2], [1.0, 1e30])  # NaN not drawn
+    top = view.sweep.sweep_plot.getPlotItem().getViewBox().viewRange()[1][1]
     assert top < 10  # the blow-up does not flatten the other curve
-    assert len(view.final.getData()[0]) == 1
+    assert len(view.sweep.final.getData()[0]) == 1
     view.handle([SweepResult([1e-3, 1e2], [0.4, math.inf], 1e-3,
                              curves=[[1.0, 0.5, 1 / 3], [1.0, 1e30, math.nan]],
                              diverged_at=[None, 3])])
     view.set_busy(False)
-    assert view.best_lr == 1e-3 and view.choice.currentData() == 1e-3
+    assert view.sweep.best_lr == 1e-3 and view.choice.currentData() == 1e-3
     assert "best learning rate 1e-3" in view.status.text()
     assert "Diverged: 100 (step 3)" in view.status.text()
 
@@ -146,13 +208,13 @@ def test_lr_tab_is_readable_in_a_short_wide_and_a_tall_dock(qtbot: Any) -> None:
             assert edit.fontMetrics().horizontalAdvance("3.16e-05") <= text_room(edit)
         assert view.controls.one_row == (w > 1000)
         # the legends leave the curves a row or two; the labels hang inside the views
-        for plot, rows in ((view.range_plot, 1), (view.sweep_plot, 2)):
+        for plot, rows in ((view.range_plot, 1), (view.sweep.sweep_plot, 2)):
             legend = plot.getPlotItem().legend
             assert legend.rowCount <= rows and legend.columnCount > 1, (w, h)
-        top = max(max(ys) for _, ys in view.sweep_data.values())
-        assert view.sweep_plot.getPlotItem().getViewBox().viewRange()[1][1] > top
+        top = max(max(ys) for _, ys in view.sweep.data.values())
+        assert view.sweep.sweep_plot.getPlotItem().getViewBox().viewRange()[1][1] > top
         for plot, lines in ((view.range_plot, view.markers),
-                            (view.final_plot, [i for _, i in view.best_items[:1]])):
+                            (view.sweep.final_plot, [i for _, i in view.sweep.best_items[:1]])):
             box = plot.getPlotItem().getViewBox().sceneBoundingRect()
             assert len(lines) == (3 if plot is view.range_plot else 1)
             for line in lines:

@@ -1,4 +1,5 @@
-"""Room for the LR finder tab (:mod:`lr_view`): its plots, control rows, legends, labels.
+"""Room for the LR finder tab (:mod:`lr_view`, :mod:`sweep_view`): plots, control rows,
+legends, labels.
 
 The tab shares the dock under the canvas, wide and short (the plots get about 1250 x
 300 px at the usual 460 px dock), with a dock dragged taller or floating. A fixed range
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from graphbuilder.ui.training import style
 from graphbuilder.ui.training.arrange import PLOT_ASPECT
 
 #: mode -> ((row, column, row span, column span) of the range, sweep and final-loss
@@ -41,6 +43,11 @@ SHAPES = {"row": (3, 1), "stack": (2, 2), "column": (1, 3)}
 #: a marker label's text hangs below its anchor, right of its line in the left half of
 #: the view and left of it in the right half: inside the view wherever the line is
 HANGING = [(0, 0), (1, 0)]
+
+
+def label_fill(theme: Any) -> Any:
+    """A marker label's backdrop: its text stays readable over curves and lines."""
+    return pg.mkBrush(style.faded(style.theme_colors(theme)["base"], 170))
 
 
 class LRPlotArea(QWidget):

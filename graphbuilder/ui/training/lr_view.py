@@ -1,20 +1,18 @@
-"""LR range test and LR grid sweep, drawn live.
+"""The LR finder tab: the range test drawn live, the grid sweep, and what to apply.
 
 The range test: loss against learning rate on a log axis while it runs (raw loss as
-faint dots, the engine's EMA as a line), then the zero-phase smoothed curve and one
-marker per suggestion rule (valley, steepest, min/10) with a button that applies the
-chosen one to the optimizer settings. The sweep (the engine's ``lr_sweep``): one
-loss-per-step curve per candidate LR overlaid, drawn from its ``SweepStep`` events, and
-each candidate's final loss against its LR in the curve's colour; the best one is marked
-(thick curve, star, line) and offered like a suggestion. Beside the suggestion, the
-weights' digest shows that the trial runs left the model untouched. The three plots sit
-in a row in the short dock under the canvas and the sweep's two stack beside the range
-test when there is height (:mod:`lr_layout`).
+faint dots, the engine's EMA as a line), then the zero-phase smoothed curve and a marker
+per suggestion rule (valley, steepest, min/10), each offered for the optimizer. The
+sweep's plots are :mod:`sweep_view`'s; its best LR is offered the same way. The weights'
+digests show that the trial runs left the model untouched. :mod:`lr_layout` arranges it.
+Stop asks the running job to end itself (``stop_job``, set by the panel's tools), so a
+stopped job still delivers its partial result and the digests.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pyqtgraph as pg
@@ -29,22 +27,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from graphbuilder.training.events import LRPoint, SweepStep
+from graphbuilder.training.events import LRPoint
 from graphbuilder.training.lr_finder import LRFinderResult, SweepResult
 from graphbuilder.ui.training import style
 from graphbuilder.ui.training.fields import ListEdit, SciEdit, fmt_sci
 from graphbuilder.ui.training.hover import HoverReadout
-from graphbuilder.ui.training.jobs import WeightsCheck
+from graphbuilder.ui.training.jobs import StoppedRange, WeightsCheck
 from graphbuilder.ui.training.lr_layout import (
     HANGING,
     ControlRows,
     LRPlotArea,
-    fit_legend,
     fit_text,
-    frame_under_legend,
     hang_labels,
     keep_legend_fitted,
+    label_fill,
 )
+from graphbuilder.ui.training.sweep_view import SweepPlots
 
 RULES = {"valley": "valley", "steepest": "steepest slope", "min_loss_div10": "min loss / 10"}
 RULE_COLORS = {"valley": style.SUGGEST, "steepest": style.METRIC, "min_loss_div10": style.VAL}
@@ -64,6 +62,7 @@ class LRView(QWidget):
         self.points: list[LRPoint] = []
         self.mode = "idle"  # "range" / "sweep": what the running job's LRPoints mean
         self.busy = False
+        self.stop_job: Callable[[], None] | None = None  # the running job's own stop
         self.start_lr, self.end_lr = SciEdit(), SciEdit()
         self.start_lr.set_value(1e-6)
         self.end_lr.set_value(1.0)
@@ -82,7 +81,7 @@ class LRView(QWidget):
         self.sweep_button.clicked.connect(self._request_sweep)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
-        self.stop_button.clicked.connect(self.stop_requested)
+        self.stop_button.clicked.connect(self.stop)
         self.choice = QComboBox()
         self.choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.choice.setMinimumContentsLength(22)
@@ -105,33 +104,16 @@ class LRView(QWidget):
         self.centred = self.range_plot.plot([], [], name="smoothed",
                                             pen=style.pen(style.TRAIN, 2.4))
         self.markers: list[Any] = []
-        self.sweep_plot = style.make_plot("Sweep: loss per step", "step", "loss", theme)
-        self.final_plot = style.make_plot("Sweep: final loss", "learning rate (log)",
-                                          "validation loss", theme, legend=None)
-        self.final_plot.setLogMode(x=True, y=False)
-        self.final = self.final_plot.plot([], [], name="final loss", pen=style.pen("#64748B", 1.2),
-                                          symbol="o", symbolSize=9)
-        self.sweep_curves: dict[int, pg.PlotDataItem] = {}
-        self.sweep_data: dict[int, tuple[list[float], list[float]]] = {}
-        self.sweep_lrs: list[float] = []
-        self.final_points: list[tuple[float, float]] = []
-        self.first_losses: dict[int, float] = {}
-        self.best_lr: float | None = None
-        self.best_items: list[tuple[Any, Any]] = []  # (plot, item) marking the best LR
-        self.hovers = [HoverReadout(self.range_plot, "lr", theme),
-                       HoverReadout(self.sweep_plot, "step", theme),
-                       HoverReadout(self.final_plot, "lr", theme)]
+        self.sweep = SweepPlots(theme)
+        self.hover = HoverReadout(self.range_plot, "lr", theme)
         # the range test's legend top left, over the flat start (the divergent tail
         # leaves at the top right); the rules' labels hang under it
         legend = self.range_plot.getPlotItem().legend
         legend.opts["offset"] = (8, 6)
         legend.anchor(itemPos=(0, 0), parentPos=(0, 0), offset=(8, 6))
-        for plot in (self.range_plot, self.sweep_plot):
-            keep_legend_fitted(plot)  # first: the slots below need the legend's height
+        keep_legend_fitted(self.range_plot)  # first: the labels need the legend's height
         self.range_plot.getPlotItem().getViewBox().sigResized.connect(
             lambda *_: hang_labels(self.range_plot, self.markers))
-        self.sweep_plot.getPlotItem().getViewBox().sigResized.connect(
-            lambda *_: self._frame_sweep())
         self._layout()
 
     def _layout(self) -> None:
@@ -155,7 +137,7 @@ class LRView(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.controls)
         lay.addLayout(suggest)
-        self.plot_area = LRPlotArea([self.range_plot, self.sweep_plot, self.final_plot])
+        self.plot_area = LRPlotArea([self.range_plot, *self.sweep.plots])
         lay.addWidget(self.plot_area, 1)
 
     def export_png(self, path: str | None = None) -> str | None:
@@ -181,6 +163,16 @@ class LRView(QWidget):
         if lr:
             self.apply_lr.emit(float(lr))
 
+    def stop(self) -> None:
+        """Ask the running job to end itself (partial result, then the weights check);
+        without a job to ask, the panel cancels its worker."""
+        if self.stop_job is None:
+            self.stop_requested.emit()
+            return
+        self.stop_job()
+        self.stop_button.setEnabled(False)
+        self.status.setText("Stopping after this step…")
+
     def set_busy(self, busy: bool) -> None:
         was_busy, self.busy = self.busy, busy
         for w in (self.run_button, self.sweep_button):
@@ -190,73 +182,45 @@ class LRView(QWidget):
             self._ended()
 
     def _ended(self) -> None:
-        """The job's thread is done; without a result it was stopped (the panel replaces
-        this text when it failed). Closing the engine's generator restored the weights."""
+        """The job's thread is done. Without a result it was cancelled (closing the
+        window; the panel replaces this text when it failed): closing the engine's
+        generator restored the weights, but there are no digests to show."""
+        self.stop_job = None
         if self.mode == "range" and self.result is None:
             self.status.setText("Range test stopped before the end: no suggestion "
                                 "(the model was restored).")
         elif self.mode == "sweep" and self.sweep_result is None:
-            n = len(self.final_points)
-            finite = [p for p in self.final_points if math.isfinite(p[1])]
-            best = min(finite, key=lambda p: (p[1], p[0]))[0] if finite else None
-            self._mark_best(best, "so far")
-            self.status.setText(f"Sweep stopped after {n} of {len(self.sweep_lrs)} "
-                                "candidates (the model was restored)" +
-                                (f"; best so far {fmt_sci(best)}." if best else "."))
+            best, status = self.sweep.cancelled()
+            self._offer_best(best, "so far")
+            self.status.setText(status)
         self.mode = "idle"
 
-    # ------------------------------------------------------------------ range test
+    # ------------------------------------------------------------------ jobs' events
     def begin_range(self) -> None:
         self.points, self.result, self.mode = [], None, "range"
         for c in (self.raw, self.ema, self.centred):
             c.setData([], [])
         self._clear_markers()
-        self.choice.clear()
-        self.apply_button.setEnabled(False)
-        self.weights.setText("")
-        self.status.setText("Range test running…")
+        self._begin_outcome("Range test running…")
 
     def begin_sweep(self, lrs: list[float]) -> None:
-        self.mode, self.sweep_result, self.sweep_lrs = "sweep", None, list(lrs)
-        for c in self.sweep_curves.values():
-            self.sweep_plot.removeItem(c)
-        self._mark_best(None)
-        self.sweep_curves.clear()
-        self.sweep_data = {i: ([], []) for i in range(len(lrs))}
-        self.first_losses = {}
-        for i, lr in enumerate(lrs):
-            self.sweep_curves[i] = self.sweep_plot.plot(
-                [], [], name=f"lr {fmt_sci(lr)}", pen=style.pen(style.series_color(i), 1.8))
-        fit_legend(self.sweep_plot)
-        self.sweep_plot.getPlotItem().getViewBox().enableAutoRange(axis="y", enable=True)
-        self.final.setData([], [])
-        # label the candidates themselves: a narrow log range gets unreadable minor ticks
-        self.final_plot.getPlotItem().getAxis("bottom").setTicks(
-            [[(math.log10(lr), fmt_sci(lr)) for lr in lrs], []])
-        self.final_points = []
+        self.mode, self.sweep_result = "sweep", None
+        self.sweep.begin(lrs)
+        self._begin_outcome(f"Sweep over {len(lrs)} learning rates running…")
+
+    def _begin_outcome(self, status: str) -> None:
         self.choice.clear()
         self.apply_button.setEnabled(False)
         self.weights.setText("")
-        self.status.setText(f"Sweep over {len(lrs)} learning rates running…")
+        self.status.setText(status)
 
     def handle(self, events: list[Any]) -> None:
         """Take a batch of worker events (range test, sweep, weight check)."""
+        if self.mode == "sweep":  # its steps and finished candidates come before its result
+            self.sweep.add(events)
         new_points = False
-        sweep_touched = set()
         for ev in events:
-            if isinstance(ev, SweepStep):
-                if ev.step == 1:
-                    self.first_losses[ev.candidate] = ev.loss
-                if math.isfinite(ev.loss):  # a diverged candidate's curve just ends
-                    xs, ys = self.sweep_data.setdefault(ev.candidate, ([], []))
-                    xs.append(ev.step)
-                    ys.append(ev.loss)
-                    sweep_touched.add(ev.candidate)
-            elif isinstance(ev, LRPoint) and self.mode == "sweep":  # a candidate finished
-                self.final_points.append((ev.lr, ev.loss))
-                self._draw_final()
-                self._frame_sweep()
-            elif isinstance(ev, LRPoint):
+            if isinstance(ev, LRPoint) and self.mode != "sweep":
                 self.points.append(ev)
                 new_points = True
             elif isinstance(ev, LRFinderResult):
@@ -272,38 +236,6 @@ class LRView(QWidget):
             finite = [p for p in self.points if math.isfinite(p.loss)]
             self.raw.setData([p.lr for p in finite], [p.loss for p in finite])
             self.ema.setData([p.lr for p in finite], [p.smoothed for p in finite])
-        for i in sweep_touched:
-            xs, ys = self.sweep_data[i]
-            if i in self.sweep_curves:
-                self.sweep_curves[i].setData(xs, ys)
-        if sweep_touched:
-            self._frame_sweep()
-
-    def _frame_sweep(self) -> None:
-        """Keep a blowing-up candidate from flattening the others: cap the y ranges at 3x
-        the highest starting loss (the curves start from the same weights)."""
-        starts = [v for v in self.first_losses.values() if math.isfinite(v)]
-        if not starts:
-            return
-        cap = 3 * max(starts)
-        finals = [loss for _, loss in self.final_points if math.isfinite(loss)]
-        steps = [y for _, ys in self.sweep_data.values() for y in ys]
-        if steps:  # with room on top for the legend
-            frame_under_legend(self.sweep_plot, min(steps), min(max(steps), cap))
-        vb = self.final_plot.getPlotItem().getViewBox()
-        if finals and max(finals) > cap > 0:
-            vb.setYRange(min(finals), cap, padding=0.02)
-        else:
-            vb.enableAutoRange(axis="y", enable=True)
-
-    def _draw_final(self) -> None:
-        """Each candidate's final loss, in its curve's colour (a key to the curves)."""
-        finite = sorted(p for p in self.final_points if math.isfinite(p[1]))
-        index = {lr: i for i, lr in enumerate(self.sweep_lrs)}
-        brushes = [pg.mkBrush(style.series_color(index[lr]) if lr in index else "#64748B")
-                   for lr, _ in finite]
-        self.final.setData([p[0] for p in finite], [p[1] for p in finite],
-                           symbolBrush=brushes)
 
     def show_result(self, result: LRFinderResult) -> None:
         self.result = result
@@ -327,67 +259,37 @@ class LRView(QWidget):
                                                  dash=key != "valley"),
                                    label=f"{RULES.get(key, key)}\n{fmt_sci(lr)}",
                                    labelOpts={"anchors": HANGING, "color": color,
-                                              "fill": self._label_fill()})
+                                              "fill": label_fill(self.theme)})
             self.range_plot.addItem(line)
             self.markers.append(line)
             self.choice.addItem(f"{RULES.get(key, key)}: {fmt_sci(lr)}", lr)
         hang_labels(self.range_plot, self.markers)
         self.apply_button.setEnabled(self.choice.count() > 0)
+        stopped = ""
+        if isinstance(result, StoppedRange):  # suggestions from the part of the ramp run
+            stopped = (f"Stopped at {fmt_sci(result.lrs[-1]) if result.lrs else 'the start'}"
+                       f" ({len(result.lrs)} of {result.planned_steps} steps). ")
         if result.suggested_lr:
             div = f"; diverged at {fmt_sci(result.diverged_at)}" if result.diverged_at else ""
-            self.status.setText(f"Suggested learning rate: {fmt_sci(result.suggested_lr)} "
-                                f"(valley){div}. No single rule is always right: compare "
-                                "the markers with the curve.")
+            self.status.setText(f"{stopped}Suggested learning rate: "
+                                f"{fmt_sci(result.suggested_lr)} (valley){div}. No single "
+                                "rule is always right: compare the markers with the curve.")
         else:
-            self.status.setText("Too few finite points for a suggestion: widen the range or "
-                                "add steps.")
+            self.status.setText(f"{stopped}Too few finite points for a suggestion: widen the "
+                                "range or add steps.")
 
     def show_sweep(self, result: SweepResult) -> None:
-        """The sweep's result: mark the best LR and offer it like a suggestion."""
+        """The sweep's result (partial when stopped): its best LR offered for Apply."""
         self.sweep_result = result
-        for i, curve in enumerate(result.curves):  # the full curves (a batch may be missing)
-            finite = [(s, v) for s, v in enumerate(curve, 1) if math.isfinite(v)]
-            self.sweep_data[i] = ([p[0] for p in finite], [p[1] for p in finite])
-            if i in self.sweep_curves:
-                self.sweep_curves[i].setData(*self.sweep_data[i])
-        self._frame_sweep()
-        self._mark_best(result.best_lr)
-        blown = [f"{fmt_sci(lr)} (step {at})" for lr, at in
-                 zip(result.lrs, result.diverged_at, strict=False) if at is not None]
-        diverged = f" Diverged: {', '.join(blown)}." if blown else ""
-        if result.best_lr is not None:
-            score = "validation" if result.details and "val_loss" in result.details[0] \
-                else "late training"
-            self.status.setText(f"Sweep done: best learning rate {fmt_sci(result.best_lr)} "
-                                f"(lowest {score} loss).{diverged}")
-        else:
-            self.status.setText(f"Sweep done: every candidate diverged.{diverged}")
+        status = self.sweep.show_result(result)
+        self._offer_best(result.best_lr, "so far" if result.stopped else "")
+        self.status.setText(status)
 
-    def _mark_best(self, lr: float | None, how: str = "") -> None:
-        """Thick curve, star and line at the best LR, and it in the Apply box (None:
-        clear the marks)."""
-        for plot, item in self.best_items:
-            plot.removeItem(item)
-        self.best_items.clear()
-        for i, curve in self.sweep_curves.items():
-            best = i < len(self.sweep_lrs) and self.sweep_lrs[i] == lr
-            curve.setPen(style.pen(style.series_color(i), 3.4 if best else 1.8))
-        self.best_lr = lr
+    def _offer_best(self, lr: float | None, how: str = "") -> None:
+        """The sweep's best LR marked on its plots and put in the Apply box."""
+        self.sweep.mark_best(lr)
         if lr is None:
             return
-        final = dict(self.final_points)
-        line = pg.InfiniteLine(pos=math.log10(lr), angle=90, pen=style.pen(style.SUGGEST, 1.6),
-                               label=f"best\n{fmt_sci(lr)}",
-                               labelOpts={"position": 0.96, "anchors": HANGING,
-                                          "color": style.SUGGEST,
-                                          "fill": self._label_fill()})
-        self.final_plot.addItem(line)
-        self.best_items.append((self.final_plot, line))
-        if math.isfinite(final.get(lr, math.inf)):
-            star = self.final_plot.plot([lr], [final[lr]], pen=None, symbol="star",
-                                        symbolSize=20, symbolBrush=style.SUGGEST,
-                                        symbolPen=None)  # a PlotDataItem: log-x aware
-            self.best_items.append((self.final_plot, star))
         self.choice.clear()
         self.choice.addItem(f"sweep best{' ' + how if how else ''}: {fmt_sci(lr)}", lr)
         self.apply_button.setEnabled(True)
@@ -397,17 +299,11 @@ class LRView(QWidget):
             self.range_plot.removeItem(m)
         self.markers.clear()
 
-    def _label_fill(self) -> Any:
-        """A marker label's backdrop: its text stays readable over curves and lines."""
-        return pg.mkBrush(style.faded(style.theme_colors(self.theme)["base"], 170))
-
     def set_theme(self, theme: Any) -> None:
         self.theme = theme
-        for p in (self.range_plot, self.sweep_plot, self.final_plot):
-            style.style_plot(p, theme)
-        for h in self.hovers:
-            h.set_theme(theme)
-        for line in self.markers + [i for _, i in self.best_items
-                                    if isinstance(i, pg.InfiniteLine)]:
-            line.label.fill = self._label_fill()
+        style.style_plot(self.range_plot, theme)
+        self.hover.set_theme(theme)
+        self.sweep.set_theme(theme)
+        for line in self.markers:
+            line.label.fill = label_fill(theme)
             line.label.update()

@@ -2,7 +2,10 @@
 
 Split from :mod:`panel` to keep that file about the main run. These share the panel's
 single worker slot (``_launch``): one long job at a time, so the CPU is never split
-between two trainings and the design lock has one owner.
+between two trainings and the design lock has one owner. An LR job is an
+:class:`~graphbuilder.ui.training.jobs.LRJob`, held as the panel's ``job`` and handed to
+the LR view, so that Stop lets it end with its partial result and the weights check
+instead of cancelling the worker (which could yield neither).
 """
 
 from __future__ import annotations
@@ -59,8 +62,10 @@ class ToolsMixin:
             self.lr_view.begin_range()
         else:
             self.lr_view.begin_sweep(sweep_lrs)
-        self.job = None
-        self._launch("lr", lambda: fn(graph, config), "LR test is running on the design")
+        job = jobs.LRJob(partial(fn, graph, config))
+        self.job = job
+        self.lr_view.stop_job = job.stop
+        self._launch("lr", job, "LR test is running on the design")
         self.tabs.setCurrentWidget(self.lr_view)
         return True
 
