@@ -3,7 +3,7 @@
 Qt only: the engine it drives is :mod:`graphbuilder.training` (Qt-free). One concept per
 module: ``settings_form``/``fields`` (the run config), ``worker`` (thread + events),
 ``controls``/``banner`` (run control, errors), ``plots``/``history``/``hover`` (live
-curves), ``lr_view``/``lr_layout``/``jobs`` (LR range test, sweep; the LR tab's
+curves), ``lr_view``/``sweep_view``/``lr_layout``/``jobs`` (LR range test, sweep; the LR tab's
 arrangement), ``runs`` (kept runs, comparison), ``evaluate``/``predictions`` (validation
 predictions), ``panel`` (all of it together), and:
 
