@@ -100,10 +100,29 @@ class RunControls(QWidget):
         self.step, self.epoch = step, epoch
         if samples_per_s > 0:
             self.samples_per_s = samples_per_s
-        self.progress.setValue(min(step, self.total))
-        self.progress.setFormat(f"epoch {epoch + 1}/{self.epochs} · step {step}/{self.total}")
-        self.speed.setText(f"{self.samples_per_s:,.0f} samples/s · ETA "
-                           f"{fmt_duration(self.eta())}")
+        self._show(min(step, self.total),
+                   f"epoch {epoch + 1}/{self.epochs} · step {step}/{self.total}",
+                   f"{self.samples_per_s:,.0f} samples/s · ETA {fmt_duration(self.eta())}")
+
+    def show_job_progress(self, label: str, done: int, total: int) -> None:
+        """Progress of a job that is not a run (an LR range test or sweep): ``done`` of
+        ``total`` steps; ``total`` 0 = unknown (the bar shows "–")."""
+        if total <= 0:
+            self._show(0, "–", "")
+            return
+        if self.progress.maximum() != total:
+            self.progress.setRange(0, total)
+        self._show(min(done, total), f"{label} · step {min(done, total)}/{total}", "")
+
+    def _show(self, value: int, fmt: str, speed: str) -> None:
+        """Set the bar and the speed text, touching only what changed: each set repaints
+        the widget, and the GUI thread competes with a CPU run for the GIL."""
+        if self.progress.value() != value:
+            self.progress.setValue(value)
+        if self.progress.format() != fmt:
+            self.progress.setFormat(fmt)
+        if self.speed.text() != speed:
+            self.speed.setText(speed)
 
     def eta(self) -> float:
         active = time.monotonic() - self._t0 - self._paused_total

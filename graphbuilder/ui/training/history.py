@@ -30,6 +30,16 @@ class _Column:
         self.data[self.n] = v
         self.n += 1
 
+    def extend(self, values: list[float]) -> None:
+        """Append many values with one array copy (a batch of steps from the worker)."""
+        k = len(values)
+        if self.n + k > len(self.data):
+            grown = np.empty(max(2 * len(self.data), self.n + k), dtype=np.float64)
+            grown[: self.n] = self.data[: self.n]
+            self.data = grown
+        self.data[self.n: self.n + k] = values
+        self.n += k
+
     def view(self) -> np.ndarray:
         return self.data[: self.n]
 
@@ -59,6 +69,26 @@ class RunHistory:
             self._k += 1
             self._avg = self.beta * self._avg + (1 - self.beta) * loss
         self.smooth.append(self._avg / (1 - self.beta ** self._k) if self._k else math.nan)
+        self.version += 1
+
+    def add_steps(self, steps: list[int], losses: list[float], lrs: list[float]) -> None:
+        """:meth:`add_step` for a batch: the EMA is carried forward over plain floats and
+        each column is appended with one array copy (the GUI thread holds the GIL while
+        it does this, so a training thread on the CPU waits for it)."""
+        if not steps:
+            return
+        beta, avg, k = self.beta, self._avg, self._k
+        smooth = []
+        for loss in losses:
+            if math.isfinite(loss):
+                k += 1
+                avg = beta * avg + (1 - beta) * loss
+            smooth.append(avg / (1 - beta ** k) if k else math.nan)
+        self._avg, self._k = avg, k
+        self.step.extend(steps)
+        self.loss.extend(losses)
+        self.lr.extend(lrs)
+        self.smooth.extend(smooth)
         self.version += 1
 
     def add_epoch(self, epoch: int, metrics: dict[str, float], step: int = 0) -> None:

@@ -204,6 +204,8 @@ class TrainingPanel(RunEventsMixin, ToolsMixin, QWidget):
                                      "eval": "Evaluating…"}[mode])
         self.lr_view.set_busy(True)
         self._locked = bool(lock_reason)
+        if mode == "lr":
+            self._reset_lr_progress()
         # The worker runs Python (the training loop) and holds the GIL most of the time;
         # each Qt -> Python call the GUI makes while painting waits up to the switch
         # interval (5 ms by default) for it. A short interval keeps the GUI responsive.

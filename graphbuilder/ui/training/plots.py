@@ -55,7 +55,7 @@ class LivePlots(QWidget):
         self.history = RunHistory()
         self._drawn = -1
         self._drawn_steps = self._drawn_epochs = -1
-        self._steps_waited = False
+        self._parts: list[Any] = []  # plots still to update in this redraw
         self.redraws = 0
         self.loss_plot = style.make_plot("Training loss", "step", "loss", theme)
         self.lr_plot = style.make_plot("Learning rate", "step", "lr", theme, legend=None)
@@ -103,6 +103,10 @@ class LivePlots(QWidget):
         self.timer.setInterval(1000 // REDRAW_HZ)
         self.timer.timeout.connect(self._tick)
         self.timer.start()
+        self._parts_timer = QTimer(self)
+        self._parts_timer.setSingleShot(True)
+        self._parts_timer.setInterval(0)
+        self._parts_timer.timeout.connect(self._next_part)
 
     # ------------------------------------------------------------------ data
     def reset(self, history: RunHistory | None = None, caption: str = "") -> None:
@@ -136,35 +140,65 @@ class LivePlots(QWidget):
 
         Only what changed is touched (epoch curves once per epoch) and nothing while
         the plots are hidden: every ``setData`` costs a repaint, and on a CPU run the
-        GUI thread competes with training for the GIL and the cores.
+        GUI thread competes with training for the GIL and the cores. A timed redraw
+        updates one plot per pass of the event loop (see :meth:`_next_part`), so the
+        loop never waits for four repaints in a row; ``force`` does all at once.
         """
         h = self.history
-        if not force and (h.version == self._drawn or not self.isVisible()):
+        if not force and (h.version == self._drawn or not self.isVisible() or self._parts):
             return
         self.redraws += 1
+        parts: list[Any] = []
         if len(h.epochs) != self._drawn_epochs or force:
             self._drawn_epochs = len(h.epochs)
-            self._redraw_epochs()
-            # the step plots wait one tick (two repaints, not four at once), but never
-            # two in a row: with epochs shorter than the redraw interval, they starved
-            if not force and not self._steps_waited:
-                self._steps_waited = True
-                return
-        self._steps_waited = False
+            parts += [self._redraw_epoch_losses, self._redraw_metrics]
         self._drawn = h.version
         if len(h) != self._drawn_steps or force:
             self._drawn_steps = len(h)
-            steps = h.step.view()
-            self.raw.setData(steps, h.loss.view())
-            self.smooth.setData(steps, h.smooth.view())
-            self.lr.setData(steps, h.lr.view())
-            if not self.log_lr.isChecked():
-                style.fit_flat_y(self.lr_plot, h.lr.view())
+            parts += [self._redraw_loss, self._redraw_lr]
+        if force:
+            self._parts = []
+            self._parts_timer.stop()
+            for part in parts:
+                part()
+            return
+        self._parts = parts
+        self._next_part()
 
-    def _redraw_epochs(self) -> None:
+    def _next_part(self) -> None:
+        """Update one plot, the next one after the event loop has painted it (a 0 ms
+        timer fires after the repaint that ``setData`` posted)."""
+        if self._parts:
+            plot = self._parts.pop(0)()
+            # settle the auto-range now: done in the paint (pyqtgraph's prepareForPaint),
+            # the new range re-laid-out the axes and asked for a second full repaint
+            plot.getPlotItem().getViewBox().prepareForPaint()
+        if self._parts:
+            self._parts_timer.start()
+
+    # each part updates one plot and returns it
+    def _redraw_loss(self) -> pg.PlotWidget:
+        h = self.history
+        steps = h.step.view()
+        self.raw.setData(steps, h.loss.view())
+        self.smooth.setData(steps, h.smooth.view())
+        return self.loss_plot
+
+    def _redraw_lr(self) -> pg.PlotWidget:
+        h = self.history
+        self.lr.setData(h.step.view(), h.lr.view())
+        if not self.log_lr.isChecked():
+            style.fit_flat_y(self.lr_plot, h.lr.view())
+        return self.lr_plot
+
+    def _redraw_epoch_losses(self) -> pg.PlotWidget:
         h = self.history
         self.train_epoch.setData(*h.epoch_series("loss"))
         self.val_epoch.setData(*h.epoch_series("val_loss"))
+        return self.epoch_plot
+
+    def _redraw_metrics(self) -> pg.PlotWidget:
+        h = self.history
         for i, key in enumerate(h.metric_keys()):
             curve = self.metric_curves.get(key)
             if curve is None:
@@ -177,6 +211,7 @@ class LivePlots(QWidget):
         names = {k.removeprefix("val_") for k in self.metric_curves}
         self.metric_plot.getPlotItem().setLabel(
             "left", names.pop() if len(names) == 1 else "value")
+        return self.metric_plot
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)

@@ -16,12 +16,14 @@ from typing import Any
 from graphbuilder.training.events import (
     CheckpointSaved,
     EpochEnd,
+    LRPoint,
     RunEnded,
     RunFailed,
     RunPaused,
     RunResumed,
     RunStarted,
     StepEnd,
+    SweepStep,
 )
 from graphbuilder.ui.training.evaluate import EvalResult
 from graphbuilder.ui.training.runs import write_ui
@@ -38,6 +40,7 @@ class RunEventsMixin:
         if self.mode == "lr":
             self.lr_view.handle(batch)
             self.final = batch[-1]
+            self._lr_progress(batch)
             return
         if self.mode == "eval":
             self.final = batch[-1]
@@ -45,13 +48,25 @@ class RunEventsMixin:
                 self.predictions.show_result(self.final)
             return
         h = self.plots.history
-        rates = []
+        # steps are collected and appended once per run of consecutive StepEnd events
+        # (with the EMA carried forward): the GUI thread holds the GIL meanwhile, and a
+        # CPU run's training thread waits for it
+        steps: list[int] = []
+        losses: list[float] = []
+        lrs: list[float] = []
+        rates: list[float] = []
         for ev in batch:
             if isinstance(ev, StepEnd):
-                h.add_step(ev.step, ev.loss, ev.lr)
-                self._step, self._epoch = ev.step, ev.epoch
+                steps.append(ev.step)
+                losses.append(ev.loss)
+                lrs.append(ev.lr)
                 rates.append(ev.samples_per_s)
-            elif isinstance(ev, EpochEnd):
+                self._step, self._epoch = ev.step, ev.epoch
+                continue
+            if steps:  # an epoch, checkpoint... goes after the steps before it
+                h.add_steps(steps, losses, lrs)
+                steps, losses, lrs = [], [], []
+            if isinstance(ev, EpochEnd):
                 h.add_epoch(ev.epoch, ev.metrics, ev.step)
                 self._epoch = ev.epoch
             elif isinstance(ev, RunStarted):
@@ -66,6 +81,8 @@ class RunEventsMixin:
                 self.controls.state.setText("Training")
             elif isinstance(ev, (RunEnded, RunFailed)):
                 self.final = ev
+        if steps:
+            h.add_steps(steps, losses, lrs)
         if rates:
             self._rates = (self._rates + [statistics.median(rates)])[-8:]
 
@@ -80,10 +97,39 @@ class RunEventsMixin:
                      f"{ev.num_params:,} parameters" + (f" ({notes})" if notes else ""))
         self.runs.mark_dirty()
 
+    def _lr_progress(self: Any, batch: list[Any]) -> None:
+        """Steps done of an LR range test (``LRPoint.index``) or sweep (candidate, step);
+        shown by the progress tick, like a run's."""
+        total = _lr_total(self.job)
+        if total is None:
+            return
+        kind, n, per = total
+        done = getattr(self, "_lr_done", 0)
+        for ev in reversed(batch):
+            if kind == "range" and isinstance(ev, LRPoint):
+                done = ev.index + 1
+                break
+            if kind == "sweep" and isinstance(ev, SweepStep):
+                done = ev.candidate * per + ev.step
+                break
+        self._lr_done, self._lr_total = done, n
+        self._lr_label = "LR test" if kind == "range" else "LR sweep"
+
     def _update_progress(self: Any) -> None:
+        if self.mode == "lr":
+            if getattr(self, "_lr_total", 0):
+                self.controls.show_job_progress(self._lr_label, self._lr_done,
+                                                self._lr_total)
+            return
         if hasattr(self, "_step"):
             rate = statistics.median(self._rates) if self._rates else 0.0
             self.controls.update_progress(self._step, self._epoch, rate)
+
+    def _reset_lr_progress(self: Any) -> None:
+        """At the start of an LR job: "step 0/N" when N can be known, else "–"."""
+        self._lr_done = self._lr_total = 0
+        self._lr_progress([])
+        self.controls.show_job_progress(getattr(self, "_lr_label", ""), 0, self._lr_total)
 
     def _on_crash(self: Any, message: str, details: str) -> None:
         """An exception escaped a job (the trainer itself never raises; the LR tools and
@@ -94,6 +140,8 @@ class RunEventsMixin:
     def _on_thread_done(self: Any) -> None:
         mode, final = self.mode, self.final
         self.tick.stop()
+        if mode == "lr":
+            self._update_progress()  # the last step, not the last tick's
         if self.worker is not None:
             self.worker.deleteLater()
         self.worker, self.job, self.mode = None, None, "idle"
@@ -141,3 +189,21 @@ class RunEventsMixin:
                      message=final.message if isinstance(final, RunFailed) else "")
         self.runs.mark_dirty()
         self.run_finished.emit(final)
+
+
+def _lr_total(job: Any) -> tuple[str, int, int] | None:
+    """("range", steps, 1) or ("sweep", candidates x steps, steps) from an LR job's
+    arguments (an :class:`~graphbuilder.ui.training.jobs.LRJob` over a partial of
+    ``range_test_job`` / ``sweep_job``); None when they cannot be read."""
+    kw = getattr(getattr(job, "fn", None), "keywords", None)
+    if not isinstance(kw, dict):
+        return None
+    try:
+        if "num_steps" in kw:
+            return "range", int(kw["num_steps"]), 1
+        if "lrs" in kw and "steps" in kw:
+            per = int(kw["steps"])
+            return "sweep", len(kw["lrs"]) * per, per
+    except (TypeError, ValueError):
+        pass
+    return None
