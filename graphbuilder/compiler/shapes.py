@@ -14,7 +14,12 @@ Ops with an ``infer`` rule skip the meta run, and so do the plain torch modules 
 references (``addmm``, ``mean``) wrapped in ``torch._disable_dynamo``, whose first call
 imports ``torch._dynamo``: 3-6 s, which ``graphbuilder info resnet18`` and the
 editor's first analysis paid for two layers whose output shape is one line of
-arithmetic.
+arithmetic. The same holds for attention, the recurrent layers, ``Mean`` and
+``PrependToken``, whose ops carry ``infer`` rules; a rule may return ``None`` to leave
+an unusual case (mismatched batches, say) to the meta run and torch's own error.
+Building modules runs under :class:`_NoMetaInit`: ``normal_`` on a meta tensor (the
+``Parameter`` op, ``Embedding``) is a Python reference too, and meta tensors have no
+values to initialise.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+from torch.overrides import TorchFunctionMode
 
 from graphbuilder.core.errors import GraphError
 from graphbuilder.core.graph import ModelGraph
@@ -226,7 +232,7 @@ def _compute(spec: OpSpec, params: dict[str, Any], src_infos: list[Any]) -> Node
     if msg:
         return NodeInfo(error=msg)
     try:
-        with torch.device("meta"):
+        with torch.device("meta"), _NoMetaInit():
             module = spec.build(params, in_shapes) if spec.build else None
         if spec.kind == "parameter":
             n = module.numel()
@@ -266,10 +272,10 @@ def _check(spec: OpSpec, params: dict[str, Any], in_shapes: list[Any]) -> str | 
 def _output(spec: OpSpec, module: Any, params: dict[str, Any], src_infos: list[Any],
             in_shapes: list[Any]) -> tuple[tuple[int, ...] | None, bool]:
     """Output shape (None if the op gave no single tensor) and whether it is int64."""
-    if spec.infer is not None:  # fast rule: skips slow Python meta kernels
+    shape = spec.infer(params, in_shapes) if spec.infer is not None else None
+    if shape is not None:  # fast rule: skips slow Python meta kernels
         flat = _flat(src_infos)
-        return tuple(spec.infer(params, in_shapes)), bool(flat) and all(
-            i.dtype == "int64" for i in flat)
+        return tuple(shape), bool(flat) and all(i.dtype == "int64" for i in flat)
     rule = _MODULE_RULES.get(type(module)) if spec.forward is None else None
     if rule is not None and len(in_shapes) == 1 and in_shapes[0] is not None \
             and src_infos[0].dtype != "int64":
@@ -351,6 +357,29 @@ _MODULE_RULES: dict[type, Any] = {
     torch.nn.AdaptiveMaxPool2d: _adaptive_rule(2, "adaptive_max_pool2d"),
     torch.nn.AdaptiveMaxPool3d: _adaptive_rule(3, "adaptive_max_pool3d"),
 }
+
+
+#: Random initialisers whose meta kernels are Python references (see the docstring).
+_META_INITS = frozenset({torch.nn.init.normal_, torch.nn.init.trunc_normal_,
+                         torch.Tensor.normal_})
+
+
+class _NoMetaInit(TorchFunctionMode):
+    """Skips random initialisation of meta tensors while a module is built.
+
+    A meta tensor has a shape and no values, so skipping changes no shape or
+    parameter count. Torch-function modes are per thread: a training worker
+    building real modules at the same time is not affected.
+    """
+
+    def __torch_function__(self, func: Any, types: Any, args: Any = (),
+                           kwargs: Any = None) -> Any:
+        kwargs = kwargs or {}
+        if func in _META_INITS:
+            t = args[0] if args else kwargs.get("tensor")
+            if isinstance(t, torch.Tensor) and t.is_meta:
+                return t
+        return func(*args, **kwargs)
 
 
 def _rebatch(info: Any) -> Any:

@@ -10,7 +10,10 @@ import pytest
 import torch
 from torch import nn
 
-from graphbuilder.compiler.shapes import _MODULE_RULES
+from graphbuilder.compiler.shapes import _MODULE_RULES, _NoMetaInit, infer_shapes
+from graphbuilder.core.builder import NetBuilder
+from graphbuilder.core.ops._util import broadcast_shapes
+from graphbuilder.core.registry import get_op
 
 
 def _torch_shape(module: nn.Module, shape: tuple[int, ...], device: str) -> tuple[int, ...]:
@@ -89,3 +92,160 @@ def test_cnn_inference_does_not_import_dynamo() -> None:
                          timeout=240, check=False)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]", out.stdout
+
+
+# -- op ``infer`` rules that replace slow meta runs (attention, RNNs, token ops) ---------
+
+def _op_shape(op: str, params: dict, shapes: list, device: str) -> tuple[int, ...]:
+    """What the op's own build + forward give on ``device`` for batched input shapes."""
+    spec = get_op(op)
+    p = spec.resolve_params(params)
+    with torch.device(device), torch.no_grad():
+        m = spec.build(p, shapes) if spec.build else None
+        if isinstance(m, nn.Module):
+            m.eval()
+        xs = [torch.randn(s) for s in shapes]
+        out = spec.forward(m, *xs, **p) if spec.forward else m(*xs)
+    return tuple(out.shape)
+
+
+def _rule(op: str, params: dict, shapes: list) -> tuple[int, ...] | None:
+    spec = get_op(op)
+    return spec.infer(spec.resolve_params(params), shapes)
+
+
+RNN = {"hidden_size": 6}
+OP_CASES = [
+    *[(cell, {**RNN, "num_layers": layers, "bidirectional": bi, "output": out}, [(2, 7, 5)])
+      for cell in ("LSTM", "GRU", "RNN") for layers in (1, 3) for bi in (False, True)
+      for out in ("sequence", "last")],
+    ("LSTM", {**RNN, "output": "last"}, [(3, 1, 4)]),
+    ("RNN", {**RNN, "nonlinearity": "relu", "bidirectional": True}, [(2, 9, 3)]),
+    ("MultiheadAttention", {"num_heads": 4}, [(2, 7, 16)]),
+    ("MultiheadAttention", {"num_heads": 2, "bias": False}, [(2, 7, 16), (2, 11, 12)]),
+    ("MultiheadAttention", {"num_heads": 2}, [(2, 7, 16), (2, 3, 12), (2, 3, 10)]),
+    ("MultiheadAttention", {"num_heads": 1}, [(3, 1, 8), (3, 5, 8), (3, 5, 8)]),
+    ("ScaledDotProductAttention", {}, [(2, 7, 16), (2, 7, 16), (2, 7, 16)]),
+    ("ScaledDotProductAttention", {}, [(2, 7, 16), (2, 11, 16), (2, 11, 5)]),
+    ("ScaledDotProductAttention", {"is_causal": True}, [(2, 7, 8), (2, 4, 8), (2, 4, 8)]),
+    ("ScaledDotProductAttention", {}, [(2, 3, 7, 8), (2, 3, 5, 8), (2, 3, 5, 6)]),
+    ("Mean", {"dim": 0}, [(2, 7, 16)]),
+    ("Mean", {"dim": 1, "keepdim": True}, [(2, 7, 16)]),
+    ("Mean", {"dim": -1}, [(2, 3, 4, 5)]),
+    ("Mean", {"dim": -3, "keepdim": True}, [(2, 3, 4, 5)]),
+    ("PrependToken", {}, [(2, 7, 16), (1, 1, 16)]),
+    ("PrependToken", {}, [(1, 1, 4), (1, 1, 4)]),
+    ("GlobalAvgPool2d", {}, [(2, 3, 5, 7)]),
+    ("GlobalAvgPool2d", {}, [(2, 3, 1, 1)]),
+    *[("Upsample", {"scale_factor": f, "mode": mode}, [shape])
+      for f in (2.0, 1.5, 0.5, 0.3, 2.7, 1.0 / 3) for mode, shape in
+      (("nearest", (2, 3, 7, 9)), ("bilinear", (2, 3, 7, 9)), ("linear", (2, 3, 10)),
+       ("nearest", (2, 3, 11)))],
+    ("ResizeLike", {"mode": "bilinear"}, [(2, 3, 8, 8), (2, 5, 3, 11)]),
+    ("ResizeLike", {}, [(2, 3, 8, 8), (2, 5, 13, 4)]),
+]
+
+
+@pytest.mark.parametrize(("op", "params", "shapes"), OP_CASES, ids=lambda v: str(v))
+def test_op_rule_matches_torch(op: str, params: dict, shapes: list) -> None:
+    want = _rule(op, params, shapes)
+    assert want is not None
+    assert want == _op_shape(op, params, shapes, "meta")
+    assert want == _op_shape(op, params, shapes, "cpu")
+
+
+@pytest.mark.parametrize(("op", "params", "shapes"), [
+    ("MultiheadAttention", {"num_heads": 2}, [(2, 7, 16), (1, 3, 16)]),  # unbatched key
+    ("ScaledDotProductAttention", {}, [(2, 7, 8), (1, 5, 8), (1, 5, 8)]),  # broadcast
+    ("ScaledDotProductAttention", {}, [(2, 4, 7, 8), (2, 5, 8), (2, 5, 8)]),
+    ("Upsample", {"scale_factor": 0.1}, [(2, 3, 5, 5)]),  # empty result
+], ids=lambda v: str(v))
+def test_unusual_cases_are_left_to_torch(op: str, params: dict, shapes: list) -> None:
+    assert _rule(op, params, shapes) is None
+
+
+def test_left_to_torch_still_gives_torchs_error() -> None:
+    b = NetBuilder("cross")
+    q = b.input("q", [7, 16])
+    key = b.param("k", [1, 3, 16], init="normal")
+    b.output("y", b.add("attn", "MultiheadAttention", q, key, num_heads=2))
+    r = infer_shapes(b.build())
+    assert not r.ok and r.errors_for("attn")[0].message.startswith(
+        "MultiheadAttention cannot take input [7, 16] and [3, 16]:")
+
+
+def test_friendly_errors_still_come_first() -> None:
+    b = NetBuilder("heads")
+    x = b.input("x", [7, 18])
+    b.output("y", b.add("attn", "MultiheadAttention", x, num_heads=4))
+    (err,) = infer_shapes(b.build()).errors_for("attn")
+    assert err.message == ("attention width 18 is not divisible by num_heads=4; "
+                           "use 3 heads or a width that is a multiple of 4")
+
+
+@pytest.mark.parametrize(("op", "params", "shapes"), [
+    ("Parameter", {"shape": [1, 5, 8], "init": "normal"}, []),
+    ("Parameter", {"shape": [3, 4], "init": "trunc_normal"}, []),
+    ("Embedding", {"num_embeddings": 11, "embedding_dim": 6, "padding_idx": 0}, [(2, 7)]),
+    ("MultiheadAttention", {"num_heads": 2}, [(2, 7, 16), (2, 3, 12), (2, 3, 10)]),
+    ("LSTM", {"hidden_size": 6, "num_layers": 2, "bidirectional": True}, [(2, 7, 5)]),
+])
+def test_meta_build_without_init_has_exact_parameters(op: str, params: dict,
+                                                      shapes: list) -> None:
+    """Random init is skipped on meta tensors; parameter shapes stay those of a real build."""
+    spec = get_op(op)
+    p = spec.resolve_params(params)
+    with torch.device("meta"), _NoMetaInit():
+        meta = spec.build(p, shapes)
+    real = spec.build(p, shapes)
+    if isinstance(real, nn.Module):
+        assert [(n, t.shape) for n, t in meta.named_parameters()] == \
+            [(n, t.shape) for n, t in real.named_parameters()]
+        assert all(t.is_meta for t in meta.parameters())
+    else:
+        assert meta.is_meta and meta.shape == real.shape
+    assert torch.randn(3).device.type == "cpu"  # the mode ends with the block
+
+
+def test_meta_init_mode_leaves_real_tensors_alone() -> None:
+    with _NoMetaInit():
+        t = nn.init.normal_(torch.zeros(1000), std=1.0)
+    assert t.std() > 0.5
+
+
+def test_sequence_inference_does_not_import_dynamo() -> None:
+    """Attention, RNNs, Mean, PrependToken and normal-initialised Parameters/Embeddings
+    have rules (or skip meta init) instead of Python meta kernels that import dynamo."""
+    code = (
+        "import sys\n"
+        "from graphbuilder.compiler.shapes import infer_shapes\n"
+        "from graphbuilder.zoo.catalog import load_template\n"
+        "from graphbuilder.zoo.sequence import transformer_classifier\n"
+        "for name, n in (('transformer_classifier', 101955), ('lstm_classifier', 50627),\n"
+        "                ('vit_tiny', 810243)):\n"
+        "    r = infer_shapes(load_template(name))\n"
+        "    assert r.ok and r.total_params == n, (name, r.errors, r.total_params)\n"
+        "r = infer_shapes(transformer_classifier(vocab=100))\n"
+        "assert r.ok and r.total_params == 108227, (r.errors, r.total_params)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('torch._dynamo'))[:3])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=240, check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+@pytest.mark.parametrize("shapes", [
+    [(2, 3)], [(2, 3), (2, 3)], [(2, 1, 4), (3, 1)], [(1,), (2, 0)], [(2, 1), (1, 0)],
+    [(5, 1, 7), (1, 6, 1), (6, 7)], [(), (2, 3)], [(2, 3), (3, 2)], [(2, 0), (2, 3)],
+    [(2, 3), (2, 1), (4, 2, 3)], [(2, 4, 1), (2, 3, 1), (1,)], [(2, 3, 4), (2, 3, 4, 1)],
+], ids=str)
+def test_broadcast_shapes_matches_torch(shapes: list) -> None:
+    """Add/Multiply's check and rule broadcast in plain Python (torch's imports sympy)."""
+    try:
+        want = tuple(torch.broadcast_shapes(*shapes))
+    except RuntimeError:
+        with pytest.raises(RuntimeError):
+            broadcast_shapes(*shapes)
+    else:
+        assert broadcast_shapes(*shapes) == want

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import torch
-
 
 def fmt_shape(shape: Sequence[int] | None, batched: bool = True) -> str:
     """A shape as students read it: without the batch dimension, e.g. ``[64, 56, 56]``."""
@@ -20,9 +18,32 @@ def same_shape(p: dict, s: list) -> tuple[int, ...]:
     return tuple(s[0])
 
 
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
+    """``torch.broadcast_shapes`` in plain Python.
+
+    torch's first call imports sympy (``torch.fx.experimental.symbolic_shapes``, 0.5-2 s),
+    which every graph with a residual Add paid on its first shape inference. Raises
+    RuntimeError where torch does; tests/compiler/test_shapes_rules.py compares the two.
+    """
+    out: list[int] = []
+    rank = max((len(s) for s in shapes), default=0)
+    for axis in range(1, rank + 1):
+        size = 1
+        for i, s in enumerate(shapes):
+            d = s[-axis] if axis <= len(s) else 1
+            if d == 1:
+                continue
+            if size not in (1, d):
+                raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single "
+                                   f"shape.  Mismatch is between arg {i} and an earlier one.")
+            size = d
+        out.append(size)
+    return tuple(reversed(out))
+
+
 def broadcast_shape(p: dict, s: list) -> tuple[int, ...]:
     """Shape rule of Add/Multiply: their inputs broadcast together (checked beforehand)."""
-    return tuple(torch.broadcast_shapes(*[tuple(x) for x in s[0]]))
+    return broadcast_shapes(*s[0])
 
 
 def tdim(dim: int) -> int:

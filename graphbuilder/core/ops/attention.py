@@ -34,6 +34,16 @@ def _mha_check(p: dict, s: list) -> str | None:
     return None
 
 
+def _mha_shape(p: dict, s: list) -> tuple[int, ...] | None:
+    """Output is shaped like the query; mismatched batches are left to torch's error."""
+    q, k, v = (list(s) + [None, None])[:3]
+    k = k or q
+    v = v or k
+    if not q[0] == k[0] == v[0]:
+        return None
+    return tuple(q)
+
+
 def _mha_build(p: dict, s: list) -> nn.Module:
     q, k, v = (list(s) + [None, None])[:3]
     k = k or q
@@ -58,7 +68,7 @@ register_op(OpSpec(
         Float("dropout", 0.0, "dropout on the attention weights", min=0.0, max=1.0),
         Bool("bias", True, "learn projection biases"),
     ),
-    build=_mha_build, forward=_mha_forward, check=_mha_check,
+    build=_mha_build, forward=_mha_forward, check=_mha_check, infer=_mha_shape,
     key_params=("num_heads",),
 ))
 
@@ -78,11 +88,19 @@ def _sdpa_check(p: dict, s: list) -> str | None:
     return None
 
 
+def _sdpa_shape(p: dict, s: list) -> tuple[int, ...] | None:
+    """[.., L, E] x [.., S, E] x [.., S, Ev] -> [.., L, Ev]; broadcasting left to torch."""
+    q, k, v = s
+    if not len(q) == len(k) == len(v) or not q[:-2] == k[:-2] == v[:-2]:
+        return None
+    return (*q[:-1], v[-1])
+
+
 register_op(OpSpec(
     "ScaledDotProductAttention", "Attention",
     "softmax(Q Kᵀ / √d) V, without learned projections.",
     kind="function",
     inputs=(PortSpec("query"), PortSpec("key"), PortSpec("value")),
     params=(Bool("is_causal", False, "mask future positions (decoder-style)"),),
-    forward=_sdpa, check=_sdpa_check,
+    forward=_sdpa, check=_sdpa_check, infer=_sdpa_shape,
 ))

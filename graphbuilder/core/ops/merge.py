@@ -7,7 +7,13 @@ import operator
 
 import torch
 
-from graphbuilder.core.ops._util import broadcast_shape, fmt_shape, same_shape, tdim
+from graphbuilder.core.ops._util import (
+    broadcast_shape,
+    broadcast_shapes,
+    fmt_shape,
+    same_shape,
+    tdim,
+)
 from graphbuilder.core.params import Int
 from graphbuilder.core.registry import OpSpec, PortSpec, register_op
 
@@ -37,7 +43,7 @@ def _check_elementwise(what: str):
     def check(p: dict, s: list) -> str | None:
         shapes = s[0]  # the variadic port's list of shapes
         try:
-            torch.broadcast_shapes(*[tuple(s) for s in shapes])
+            broadcast_shapes(*shapes)
         except RuntimeError:
             return (f"inputs have shapes {_listing(shapes)}; a {what} needs equal shapes — "
                     f"{_fix_hint(shapes)}")

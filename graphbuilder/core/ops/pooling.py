@@ -76,6 +76,7 @@ register_op(OpSpec(
     "Averages each channel over height and width: [C, H, W] -> [C].",
     kind="function",
     forward=lambda m, x: x.mean((2, 3)),
+    infer=lambda p, s: tuple(s[0][:2]),
     check=lambda p, s: need_rank("GlobalAvgPool2d", s[0], (3,), IMG),
 ))
 
@@ -91,6 +92,14 @@ def _upsample_check(p: dict, s: list) -> str | None:
     return None
 
 
+def _upsample_shape(p: dict, s: list) -> tuple[int, ...] | None:
+    """torch's rule (UpSample.cpp compute_output_size): floor(size * scale) per axis."""
+    size = tuple(int(n * p["scale_factor"]) for n in s[0][2:])
+    if 0 in size:
+        return None  # torch's own error for an empty result
+    return (*s[0][:2], *size)
+
+
 register_op(OpSpec(
     "Upsample", "Pooling",
     "Enlarges the spatial size by a factor (nearest or bilinear interpolation, no weights).",
@@ -102,7 +111,7 @@ register_op(OpSpec(
     build=lambda p, s: nn.Upsample(
         scale_factor=p["scale_factor"], mode=p["mode"],
         align_corners=p["align_corners"] if p["mode"] != "nearest" else None),
-    check=_upsample_check,
+    check=_upsample_check, infer=_upsample_shape,
     key_params=("scale_factor", "mode"),
 ))
 
@@ -146,6 +155,7 @@ register_op(OpSpec(
     inputs=(PortSpec("in"), PortSpec("like", "tensor whose height and width to match")),
     params=(Choice("mode", "nearest", ("nearest", "bilinear"), "interpolation"),),
     forward=_resize_like,
+    infer=lambda p, s: (*s[0][:2], *s[1][2:]),
     check=lambda p, s: None if len(s[0]) == 4 and len(s[1]) == 4
     else "ResizeLike needs two image-like tensors [C, H, W]",
 ))

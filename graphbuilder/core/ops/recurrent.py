@@ -15,6 +15,15 @@ def _rnn_forward(m, x, output="sequence", **_):
     return seq if output == "sequence" else seq[:, -1]
 
 
+def _rnn_shape(p: dict, s: list) -> tuple[int, ...] | None:
+    """[seq, features] -> [seq, hidden] (or [hidden] for 'last'); x2 when bidirectional."""
+    batch, seq = s[0][0], s[0][1]
+    if seq == 0:
+        return None  # an empty sequence: left to torch
+    width = p["hidden_size"] * (2 if p["bidirectional"] else 1)
+    return (batch, seq, width) if p["output"] == "sequence" else (batch, width)
+
+
 def _rnn_params(extra: tuple = ()) -> tuple:
     return (
         Int("hidden_size", 64, "size of the hidden state", min=1),
@@ -44,7 +53,7 @@ register_op(OpSpec(
     "Long short-term memory: a gated RNN that keeps long-range information.",
     params=_rnn_params(),
     build=lambda p, s: _build(nn.LSTM, p, s),
-    forward=_rnn_forward, check=_check("LSTM"),
+    forward=_rnn_forward, infer=_rnn_shape, check=_check("LSTM"),
     key_params=("hidden_size", "output"),
 ))
 
@@ -53,7 +62,7 @@ register_op(OpSpec(
     "Gated recurrent unit: a lighter gated RNN.",
     params=_rnn_params(),
     build=lambda p, s: _build(nn.GRU, p, s),
-    forward=_rnn_forward, check=_check("GRU"),
+    forward=_rnn_forward, infer=_rnn_shape, check=_check("GRU"),
     key_params=("hidden_size", "output"),
 ))
 
@@ -62,6 +71,6 @@ register_op(OpSpec(
     "Plain (Elman) recurrent layer: h_t = act(W x_t + U h_(t-1) + b).",
     params=_rnn_params((Choice("nonlinearity", "tanh", ("tanh", "relu"), "activation"),)),
     build=lambda p, s: _build(nn.RNN, p, s, nonlinearity=p["nonlinearity"]),
-    forward=_rnn_forward, check=_check("RNN"),
+    forward=_rnn_forward, infer=_rnn_shape, check=_check("RNN"),
     key_params=("hidden_size", "output"),
 ))

@@ -85,6 +85,11 @@ def _prepend(m, x, token):
     return torch.cat([token.expand(x.shape[0], -1, -1), x], dim=1)
 
 
+def _prepend_shape(p: dict, s: list) -> tuple[int, ...]:
+    x = s[0]
+    return (x[0], x[1] + 1, x[2])
+
+
 def _check_prepend(p: dict, s: list) -> str | None:
     x, tok = s
     if len(x) != 3 or len(tok) != 3 or tok[0] != 1 or tok[1] != 1 or tok[2] != x[2]:
@@ -98,7 +103,7 @@ register_op(OpSpec(
     "Puts a learned token (e.g. ViT's class token) in front of every sequence.",
     kind="function",
     inputs=(PortSpec("in"), PortSpec("token", "a Parameter of shape [1, 1, d]")),
-    forward=_prepend, check=_check_prepend,
+    forward=_prepend, check=_check_prepend, infer=_prepend_shape,
 ))
 
 
@@ -123,13 +128,23 @@ def _mean(m, x, dim=0, keepdim=False):
     return x.mean(dim=tdim(dim), keepdim=keepdim)
 
 
+def _mean_shape(p: dict, s: list) -> tuple[int, ...]:
+    shape = list(s[0])
+    axis = tdim(p["dim"]) % len(shape)
+    if p["keepdim"]:
+        shape[axis] = 1
+    else:
+        del shape[axis]
+    return tuple(shape)
+
+
 register_op(OpSpec(
     "Mean", "Tensor",
     "Averages over one axis, e.g. dim 0 of [seq, d] gives the mean token [d].",
     kind="function",
     params=(Int("dim", 0, "axis to average over, counted without the batch axis"),
             Bool("keepdim", False, "keep the averaged axis with size 1")),
-    forward=_mean,
+    forward=_mean, infer=_mean_shape,
     check=lambda p, s: None if -(len(s[0]) - 1) <= p["dim"] < len(s[0]) - 1
     else f"dim={p['dim']} is out of range for input {fmt_shape(s[0])}",
     key_params=("dim",),
