@@ -91,9 +91,11 @@ class OpSpec:
     #: Optional fast shape rule ``infer(params, in_shapes) -> out_shape`` used by shape
     #: inference instead of running ``forward`` on meta tensors. Meta kernels of
     #: element-wise ops and BatchNorm are Python decompositions (~1-5 ms each), which
-    #: made a 500-layer graph take most of a second. Must agree with ``forward``:
-    #: tests/compiler/test_op_table.py compares it with real torch outputs.
-    infer: Callable[[dict[str, Any], list[Any]], Shape] | None = None
+    #: made a 500-layer graph take most of a second, and some import torch._dynamo on
+    #: first use (seconds). Must agree with ``forward``: tests/compiler/test_op_table.py
+    #: and test_shapes_rules.py compare it with real torch outputs. Returning None hands
+    #: an unusual case back to the meta run, so torch's own error message is kept.
+    infer: Callable[[dict[str, Any], list[Any]], Shape | None] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in OP_KINDS:
