@@ -67,6 +67,9 @@ CASES = {
 }
 
 
+#: the window is shown this long before Start (the LR-schedule preview the settings form
+#: computes 60 ms after loading the config ran inside the measured run, on the GUI thread)
+SETTLE_MS = 500
 SKIP_EPOCHS = 1  # --skip-epochs: leave out one-off costs (first paint, allocator warm-up)
 
 
@@ -144,7 +147,9 @@ def dashboard(app: QApplication, graph: ModelGraph, config: dict, runs_root: Pat
     panel = install_training_ui(win, runs_root=runs_root)
     win.resize(1400, 900)
     win.show()
-    app.processEvents()
+    settle = QEventLoop()  # as it has long before anyone presses Start: first paint and
+    QTimer.singleShot(SETTLE_MS, settle.quit)  # the settings form's debounced preview
+    settle.exec()
     loop = QEventLoop()
     panel.run_finished.connect(lambda _: loop.quit())
     probe.start()

@@ -56,6 +56,7 @@ class LivePlots(QWidget):
         self._drawn = -1
         self._drawn_steps = self._drawn_epochs = -1
         self._parts: list[Any] = []  # plots still to update in this redraw
+        self._update_s = 0.0  # time in setData since the last tick
         self.redraws = 0
         self.loss_plot = style.make_plot("Training loss", "step", "loss", theme)
         self.lr_plot = style.make_plot("Learning rate", "step", "lr", theme, legend=None)
@@ -123,7 +124,8 @@ class LivePlots(QWidget):
         """Redraw, then pick the next interval so that redrawing (setData plus the
         repaints it causes) stays within PAINT_BUDGET of the GUI thread's time."""
         plots = (self.loss_plot, self.lr_plot, self.epoch_plot, self.metric_plot)
-        spent = sum(p.paint_s for p in plots) + getattr(self, "_update_s", 0.0)
+        spent = sum(p.paint_s for p in plots) + self._update_s
+        self._update_s = 0.0  # _next_part adds each plot's setData time
         for p in plots:
             p.paint_s = 0.0
         self.paint_ms = 0.7 * getattr(self, "paint_ms", 0.0) + 0.3 * spent * 1000
@@ -131,9 +133,7 @@ class LivePlots(QWidget):
                            SLOWEST_REDRAW_MS))
         if abs(interval - self.timer.interval()) > 20:
             self.timer.setInterval(interval)
-        t = time.perf_counter()
         self.redraw()
-        self._update_s = time.perf_counter() - t
 
     def redraw(self, force: bool = False) -> None:
         """Push the buffers into the curves if anything arrived since the last redraw.
@@ -160,7 +160,7 @@ class LivePlots(QWidget):
             self._parts = []
             self._parts_timer.stop()
             for part in parts:
-                part()
+                part().getPlotItem().getViewBox().prepareForPaint()
             return
         self._parts = parts
         self._next_part()
@@ -169,10 +169,12 @@ class LivePlots(QWidget):
         """Update one plot, the next one after the event loop has painted it (a 0 ms
         timer fires after the repaint that ``setData`` posted)."""
         if self._parts:
+            t = time.perf_counter()
             plot = self._parts.pop(0)()
             # settle the auto-range now: done in the paint (pyqtgraph's prepareForPaint),
             # the new range re-laid-out the axes and asked for a second full repaint
             plot.getPlotItem().getViewBox().prepareForPaint()
+            self._update_s += time.perf_counter() - t
         if self._parts:
             self._parts_timer.start()
 
