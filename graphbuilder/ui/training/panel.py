@@ -225,7 +225,9 @@ class TrainingPanel(RunEventsMixin, ToolsMixin, QWidget):
             self.controls.state.setText("Pausing…")
 
     def stop(self) -> None:
-        if self.job is not None and self.mode == "train":
+        # a run and an LR job both stop cleanly between steps (an LR job still reports
+        # its partial result and the weight check); cancel() only if there is no job
+        if self.job is not None and self.mode in ("train", "lr"):
             self.job.stop()
         elif self.worker is not None:
             self.worker.cancel()
