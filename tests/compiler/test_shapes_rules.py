@@ -88,10 +88,7 @@ def test_cnn_inference_does_not_import_dynamo() -> None:
         "assert r.nodes['y'].shape == (2, 1000), r.nodes['y']\n"
         "print(sorted(m for m in sys.modules if m.startswith('torch._dynamo'))[:3])\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=240, check=False)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip() == "[]", out.stdout
+    _assert_no_dynamo_in_fresh_process(code)
 
 
 # -- op ``infer`` rules that replace slow meta runs (attention, RNNs, token ops) ---------
@@ -229,10 +226,7 @@ def test_sequence_inference_does_not_import_dynamo() -> None:
         "assert r.ok and r.total_params == 108227, (r.errors, r.total_params)\n"
         "print(sorted(m for m in sys.modules if m.startswith('torch._dynamo'))[:3])\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=240, check=False)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip() == "[]", out.stdout
+    _assert_no_dynamo_in_fresh_process(code)
 
 
 @pytest.mark.parametrize("shapes", [
@@ -249,3 +243,12 @@ def test_broadcast_shapes_matches_torch(shapes: list) -> None:
             broadcast_shapes(*shapes)
     else:
         assert broadcast_shapes(*shapes) == want
+
+
+def _assert_no_dynamo_in_fresh_process(code: str) -> None:
+    """Run ``code`` (which prints the torch._dynamo modules it loaded) in a new
+    interpreter: only a fresh process shows what a first inference imports."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=240, check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]", out.stdout
