@@ -252,3 +252,133 @@ def _assert_no_dynamo_in_fresh_process(code: str) -> None:
                          timeout=240, check=False)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]", out.stdout
+
+
+# -- convolution and pooling rules (their meta kernels import sympy) -----------------------
+
+def _grid(**axes: tuple) -> list[dict]:
+    out: list[dict] = [{}]
+    for name, values in axes.items():
+        out = [{**d, name: v} for d in out for v in values]
+    return out
+
+
+_PADS = (0, 1, 2, "same")
+CONV_CASES = [
+    *[("Conv2d", {"out_channels": 4, **g}, [(2, 4, 7, 9), (2, 4, 5, 5), (3, 4, 1, 6)])
+      for g in _grid(kernel_size=(1, 3, 5), stride=(1, 2, 3), padding=_PADS,
+                     dilation=(1, 2), groups=(1, 2))],
+    *[("Conv1d", {"out_channels": 6, **g}, [(2, 3, 7), (2, 3, 10), (3, 3, 2)])
+      for g in _grid(kernel_size=(1, 3, 5, [3]), stride=(1, 2, 3), padding=_PADS,
+                     dilation=(1, 2), groups=(1, 3))],
+    *[("Conv2d", {"out_channels": 4, **g}, [(2, 2, 7, 9), (2, 2, 4, 11)])
+      for g in _grid(kernel_size=([3, 1], [1, 5], [2, 4], [3]), stride=([2, 1], [1, 3], [2]),
+                     padding=([1, 0], [0, 2], [1], "valid", "same"),
+                     dilation=([1, 2], [2, 1]))],
+    *[("DepthwiseConv2d", g, [(2, 3, 7, 9), (2, 2, 5, 5), (3, 1, 2, 6)])
+      for g in _grid(kernel_size=(1, 3, 5, [3, 1], [3]), stride=(1, 2, 3, [1, 2]),
+                     padding=(*_PADS, [2, 0]), multiplier=(1, 2))],
+    *[("ConvTranspose2d", {"out_channels": 4, **g}, [(2, 4, 3, 5), (2, 4, 1, 1)])
+      for g in _grid(kernel_size=(1, 2, 3, 5), stride=(1, 2, 3), padding=(0, 1, 2),
+                     output_padding=(0, 1, 2), dilation=(1, 2), groups=(1, 2))],
+    *[("ConvTranspose2d", {"out_channels": 2, **g}, [(2, 2, 3, 4)])
+      for g in _grid(kernel_size=([3, 1], [2], 3), stride=([2, 1], [3]),
+                     padding=([1, 0], [0]), output_padding=([1, 0], [0, 2]))],
+    *[(op, g, [(2, 3, 7, 9), (2, 3, 8, 8), (3, 2, 5, 2)] if op.endswith("2d")
+       else [(2, 3, 7), (2, 3, 8), (3, 2, 3)])
+      for op in ("MaxPool2d", "AvgPool2d", "MaxPool1d", "AvgPool1d")
+      for g in _grid(kernel_size=(1, 2, 3, 5), stride=(None, 1, 2, 3), padding=(0, 1, 2),
+                     ceil_mode=(False, True))],
+    *[(op, g, [(2, 3, 7, 9), (2, 3, 6, 5)])
+      for op in ("MaxPool2d", "AvgPool2d")
+      for g in _grid(kernel_size=([3, 2], [2], [3]), stride=([1, 2], [3, 1], [2], None),
+                     padding=([1, 0], [0, 1]), ceil_mode=(False, True))],
+]
+
+
+def _outcome(op: str, params: dict, shape: tuple, device: str) -> tuple | None:
+    try:
+        return _op_shape(op, params, [shape], device)
+    except Exception:  # torch's refusals: RuntimeError, ValueError, IndexError (meta)
+        return None
+
+
+@pytest.mark.parametrize(("op", "params", "shapes"), CONV_CASES, ids=lambda v: str(v))
+def test_conv_and_pool_rules_match_torch(op: str, params: dict, shapes: list) -> None:
+    """Where the op's check lets a case through, the rule gives exactly what the real CPU
+    forward and the meta forward give, or ``None`` where torch refuses it (the meta run
+    then keeps torch's error)."""
+    spec = get_op(op)
+    p = spec.resolve_params(params)
+    for shape in shapes:
+        if spec.check(p, [shape]):
+            continue  # a friendly message; the rule is never asked
+        rule = _rule(op, params, [shape])
+        cpu = _outcome(op, params, shape, "cpu")
+        meta = _outcome(op, params, shape, "meta")
+        if rule is None:  # only where torch refuses (the CPU kernel may give an empty one)
+            assert cpu is None or meta is None, (shape, cpu, meta)
+        elif 0 in rule:  # the meta run's empty output (inference then reports it); CPU
+            # kernels differ on empty transposed convolutions
+            assert rule == meta and cpu in (None, rule), (shape, rule, cpu, meta)
+        else:
+            assert rule == cpu == meta, (shape, rule, cpu, meta)
+
+
+def test_conv_and_pool_grid_exercises_the_rules() -> None:
+    """The grid above must mostly reach the rule (not just the checks or refusals)."""
+    answered = sum(
+        _rule(op, params, [shape]) is not None
+        for op, params, shapes in CONV_CASES for shape in shapes
+        if not get_op(op).check(get_op(op).resolve_params(params), [shape]))
+    assert answered > 2000
+
+
+@pytest.mark.parametrize(("op", "params", "shape"), [
+    ("Conv2d", {"padding_mode": "reflect", "padding": 1}, (2, 3, 5, 5)),  # F.pad first
+    ("Conv2d", {"padding_mode": "circular", "padding": 2}, (2, 3, 1, 5)),
+    ("ConvTranspose2d", {"kernel_size": 2, "stride": 1, "padding": 2}, (2, 3, 1, 1)),
+    ("DepthwiseConv2d", {"kernel_size": 5, "padding": 0}, (2, 3, 4, 4)),
+    ("DepthwiseConv2d", {"padding": "same", "stride": 2}, (2, 3, 4, 4)),
+    ("MaxPool2d", {"kernel_size": 2, "padding": 2}, (2, 3, 4, 4)),
+    ("Conv2d", {"kernel_size": [3]}, (2, 3, 5, 5)),  # a 3-D weight torch refuses
+    ("ConvTranspose2d", {"kernel_size": [2]}, (2, 3, 5, 5)),
+    ("ConvTranspose2d", {"kernel_size": 1, "stride": 2, "padding": 1}, (2, 3, 1, 1)),
+], ids=str)
+def test_conv_and_pool_unusual_cases_are_left_to_torch(op: str, params: dict,
+                                                       shape: tuple) -> None:
+    assert _rule(op, params, [shape]) is None
+
+
+@pytest.mark.parametrize(("op", "params", "shape", "start"), [
+    ("DepthwiseConv2d", {"kernel_size": 5, "padding": 0}, [3, 4, 4], "DepthwiseConv2d "),
+    ("ConvTranspose2d", {"kernel_size": 2, "stride": 1, "padding": 2}, [3, 1, 1],
+     "ConvTranspose2d "),
+    ("Conv2d", {"padding_mode": "reflect", "padding": 3}, [3, 2, 2], "Conv2d "),
+], ids=str)
+def test_conv_refusals_still_give_torchs_error(op: str, params: dict, shape: list,
+                                               start: str) -> None:
+    b = NetBuilder("refused")
+    x = b.input("x", shape)
+    b.output("y", b.add("n", op, x, **params))
+    r = infer_shapes(b.build())
+    (err,) = r.errors_for("n")
+    assert not r.ok and err.message.startswith(start), err.message
+
+
+def test_cnn_inference_imports_neither_dynamo_nor_sympy() -> None:
+    """Conv2d, MaxPool2d and friends have rules: their meta kernels import sympy (through
+    torch.fx.experimental.symbolic_shapes) on the first call, 0.4-1.3 s per CNN."""
+    code = (
+        "import sys\n"
+        "from graphbuilder.compiler.shapes import infer_shapes\n"
+        "from graphbuilder.zoo.catalog import load_template\n"
+        "for name, n, out in (('resnet18', 11689512, (2, 1000)),\n"
+        "                     ('simple_cnn', 136419, (2, 3))):\n"
+        "    r = infer_shapes(load_template(name))\n"
+        "    assert r.ok and r.total_params == n, (name, r.errors, r.total_params)\n"
+        "    assert r.nodes['y'].shape == out, (name, r.nodes['y'])\n"
+        "print(sorted(m for m in sys.modules\n"
+        "             if m.startswith(('torch._dynamo', 'sympy')))[:3])\n"
+    )
+    _assert_no_dynamo_in_fresh_process(code)

@@ -85,3 +85,83 @@ def need_rank(op: str, shape: Sequence[int], ranks: Sequence[int], what: str) ->
         f"{op} expects {what}, but its input has shape {fmt_shape(shape)} "
         f"({len(shape) - 1} axes besides the batch)"
     )
+
+
+def positive_sizes(*groups: Sequence[int], low: int = 1) -> bool:
+    """Every entry is a plain int of at least ``low`` (so a shape rule may trust them)."""
+    return all(isinstance(v, int) and not isinstance(v, bool) and v >= low
+               for g in groups for v in g)
+
+
+def conv_sizes(shape: Sequence[int], kernel: Sequence[int], stride: Sequence[int],
+               padding: Sequence[int], dilation: Sequence[int]) -> tuple[int, ...] | None:
+    """Spatial output sizes of a convolution (torch's ``conv_output_size``).
+
+    ``None`` where torch would refuse (a kernel larger than the padded input) or the
+    numbers are unusual, so the meta run keeps torch's own error. A plain-Python rule
+    because the meta kernel of ``conv`` imports sympy on its first call (0.4-1.3 s).
+    """
+    spatial = tuple(shape)
+    n = len(spatial)
+    if not all(len(g) == n for g in (kernel, stride, padding, dilation)):
+        return None
+    if not (positive_sizes(spatial, kernel, stride, dilation) and positive_sizes(padding, low=0)):
+        return None
+    out = tuple((size + 2 * p - d * (k - 1) - 1) // s + 1
+                for size, k, s, p, d in zip(spatial, kernel, stride, padding, dilation,
+                                            strict=True))
+    if any(size + 2 * p < d * (k - 1) + 1 for size, k, p, d in
+           zip(spatial, kernel, padding, dilation, strict=True)) or min(out) < 1:
+        return None
+    return out
+
+
+def conv_transpose_sizes(shape: Sequence[int], kernel: Sequence[int], stride: Sequence[int],
+                         padding: Sequence[int], output_padding: Sequence[int],
+                         dilation: Sequence[int]) -> tuple[int, ...] | None:
+    """Spatial output sizes of a transposed convolution; ``None`` as for :func:`conv_sizes`
+    (a negative size or all sizes 0, output_padding not smaller than stride or
+    dilation)."""
+    spatial = tuple(shape)
+    n = len(spatial)
+    if not all(len(g) == n for g in (kernel, stride, padding, output_padding, dilation)):
+        return None
+    if not (positive_sizes(spatial, kernel, stride, dilation)
+            and positive_sizes(padding, output_padding, low=0)):
+        return None
+    if any(op >= max(s, d) for op, s, d in zip(output_padding, stride, dilation, strict=True)):
+        return None
+    out = tuple((size - 1) * s - 2 * p + d * (k - 1) + op + 1
+                for size, k, s, p, op, d in zip(spatial, kernel, stride, padding,
+                                                output_padding, dilation, strict=True))
+    # the meta kernel allows empty axes (then inference reports an empty tensor) as long
+    # as one axis is not empty; a negative size fails later, with torch's words
+    return out if min(out) >= 0 and max(out) >= 1 else None
+
+
+def pool_sizes(shape: Sequence[int], kernel: Sequence[int], stride: Sequence[int],
+               padding: Sequence[int], ceil_mode: bool,
+               dilation: Sequence[int] | None = None) -> tuple[int, ...] | None:
+    """Spatial output sizes of max/average pooling (torch's ``pooling_output_shape``,
+    ``ceil_mode`` included: the last window must start inside the input or the left
+    padding). ``None`` where torch would refuse (padding over half the window, an
+    empty output)."""
+    spatial = tuple(shape)
+    n = len(spatial)
+    dilation = tuple(dilation) if dilation is not None else (1,) * n
+    if not all(len(g) == n for g in (kernel, stride, padding, dilation)):
+        return None
+    if not (positive_sizes(spatial, kernel, stride, dilation) and positive_sizes(padding, low=0)):
+        return None
+    out = []
+    for size, k, s, p, d in zip(spatial, kernel, stride, padding, dilation, strict=True):
+        if p > (d * (k - 1) + 1) // 2:
+            return None
+        span = size + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)
+        o = span // s + 1
+        if ceil_mode and (o - 1) * s >= size + p:
+            o -= 1
+        if o < 1:
+            return None
+        out.append(o)
+    return tuple(out)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from torch import nn
 
-from graphbuilder.core.ops._util import as_size, check_sizes, expand, fmt_shape, need_rank, pair
+from graphbuilder.core.ops._util import (
+    as_size,
+    check_sizes,
+    conv_sizes,
+    conv_transpose_sizes,
+    expand,
+    fmt_shape,
+    need_rank,
+    pair,
+    positive_sizes,
+)
 from graphbuilder.core.params import Bool, Choice, Int, Size
 from graphbuilder.core.registry import OpSpec, register_op
 
@@ -59,6 +69,45 @@ def _conv_check(op: str, rank: int, what: str):
     return check
 
 
+def _one_entry(v) -> bool:  # noqa: ANN001
+    """A 2-D kernel given as ``[k]`` builds a 3-D weight that torch then refuses."""
+    return isinstance(v, list | tuple) and len(v) == 1
+
+
+def _conv_shape(rank: int, depthwise: bool = False):
+    """Exact output shape of a (depthwise) convolution in plain Python: the meta kernel of
+    ``conv`` imports sympy on its first call (0.4-1.3 s on every CNN's first inference).
+    ``None`` for what the meta run should judge (torch's error kept)."""
+    def infer(p: dict, s: list) -> tuple[int, ...] | None:
+        shape = s[0]
+        n = rank - 1
+        if len(shape) != rank + 1 or (not depthwise and p["padding_mode"] != "zeros"):
+            return None  # non-zero padding modes pad with F.pad first, with its own checks
+        if n > 1 and _one_entry(p["kernel_size"]):
+            return None
+        cin = shape[1]
+        groups = cin if depthwise else p["groups"]
+        cout = cin * p["multiplier"] if depthwise else p["out_channels"]
+        if cin < 1 or cin % groups or cout % groups:
+            return None
+        k = expand(p["kernel_size"], n)
+        stride = expand(p["stride"], n)
+        dil = (1,) * n if depthwise else expand(p["dilation"], n)
+        pad = p["padding"]
+        if pad == "valid":
+            pad = 0
+        if pad == "same":
+            # torch pads d * (k - 1) in all, so any kernel fits
+            if any(st != 1 for st in stride) or not positive_sizes(shape[2:], k, dil):
+                return None
+            return (shape[0], cout, *shape[2:])
+        if isinstance(pad, str):
+            return None
+        out = conv_sizes(shape[2:], k, stride, expand(pad, n), dil)
+        return None if out is None else (shape[0], cout, *out)
+    return infer
+
+
 def _scalar(v):
     return v[0] if isinstance(v, list | tuple) and len(v) == 1 else v
 
@@ -80,6 +129,7 @@ register_op(OpSpec(
     params=_conv_params(),
     build=_build_conv(nn.Conv2d, 3),
     check=_conv_check("Conv2d", 3, "an image-like tensor [channels, height, width]"),
+    infer=_conv_shape(3),
     key_params=("out_channels", "kernel_size", "stride"),
 ))
 
@@ -89,6 +139,7 @@ register_op(OpSpec(
     params=_conv_params(),
     build=_build_conv(nn.Conv1d, 2),
     check=_conv_check("Conv1d", 2, "a [channels, length] tensor"),
+    infer=_conv_shape(2),
     key_params=("out_channels", "kernel_size", "stride"),
 ))
 
@@ -105,6 +156,20 @@ def _check_tconv(p: dict, s: list) -> str | None:
                                                  pair(p["dilation"]), strict=False)):
         return "output_padding must be smaller than stride or dilation"
     return None
+
+
+def _tconv_shape(p: dict, s: list) -> tuple[int, ...] | None:
+    """Exact output shape of ConvTranspose2d (its meta kernel imports sympy too)."""
+    shape = s[0]
+    if _one_entry(p["kernel_size"]) or len(shape) != 4 or shape[1] < 1 or shape[1] % p["groups"] \
+            or p["out_channels"] % p["groups"]:
+        return None
+    sizes = [p[name] for name in ("kernel_size", "stride", "padding", "output_padding",
+                                  "dilation")]
+    if any(isinstance(v, str) for v in sizes):
+        return None
+    out = conv_transpose_sizes(shape[2:], *(expand(v, 2) for v in sizes))
+    return None if out is None else (shape[0], p["out_channels"], *out)
 
 
 register_op(OpSpec(
@@ -126,9 +191,9 @@ register_op(OpSpec(
         groups=p["groups"], bias=p["bias"], dilation=as_size(p["dilation"]),
     ),
     check=_check_tconv,
+    infer=_tconv_shape,
     key_params=("out_channels", "kernel_size", "stride"),
 ))
-
 
 
 register_op(OpSpec(
@@ -148,5 +213,6 @@ register_op(OpSpec(
     ),
     check=lambda p, s: need_rank("DepthwiseConv2d", s[0], (3,), "an image-like tensor")
     or check_sizes("DepthwiseConv2d", p, ("kernel_size", "stride", "padding"), 2),
+    infer=_conv_shape(3, depthwise=True),
     key_params=("kernel_size", "stride"),
 ))

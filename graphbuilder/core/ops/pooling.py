@@ -5,13 +5,19 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import nn
 
-from graphbuilder.core.ops._util import as_size, check_sizes, expand, fmt_shape, need_rank
+from graphbuilder.core.ops._util import (
+    as_size,
+    check_sizes,
+    expand,
+    fmt_shape,
+    need_rank,
+    pool_sizes,
+)
 from graphbuilder.core.params import Bool, Choice, Float, Size
 from graphbuilder.core.registry import OpSpec, PortSpec, register_op
 
 IMG = "an image-like tensor [channels, height, width]"
 SEQ = "a [channels, length] tensor"
-
 
 
 def _pool_check(op: str, rank: int):
@@ -30,6 +36,22 @@ def _pool_check(op: str, rank: int):
                     f"{fmt_shape(s[0])}; remove a pooling step or use a smaller window")
         return None
     return check
+
+
+def _pool_shape(rank: int):
+    """Exact output shape of max/average pooling in plain Python: their meta kernels import
+    sympy on the first call. ``None`` leaves unusual cases to the meta run."""
+    def infer(p: dict, s: list) -> tuple[int, ...] | None:
+        shape = s[0]
+        n = rank - 1
+        if len(shape) != rank + 1 or any(isinstance(p[k], str)
+                                          for k in ("kernel_size", "stride", "padding")):
+            return None
+        k = expand(p["kernel_size"], n)
+        stride = k if p["stride"] is None else expand(p["stride"], n)
+        out = pool_sizes(shape[2:], k, stride, expand(p["padding"], n), bool(p["ceil_mode"]))
+        return None if out is None else (*shape[:2], *out)
+    return infer
 
 
 def _pool_params(default_k: int = 2) -> tuple:
@@ -54,6 +76,7 @@ for _name, _cls, _rank in (
             as_size(p["kernel_size"]), stride=as_size(p["stride"]), padding=as_size(p["padding"]),
             ceil_mode=p["ceil_mode"]))(_cls),
         check=_pool_check(_name, _rank),
+        infer=_pool_shape(_rank),
         key_params=("kernel_size", "stride"),
     ))
 
