@@ -221,7 +221,6 @@ def _train(args: argparse.Namespace) -> int:
                                     resume_from=args.resume, input_shape=shape,
                                     step_events=main and not args.no_progress)
         final = _drive(trainer, main and not args.no_progress, main)
-        del trainer  # the DDP wrapper and its reducer go before the process group does
     finally:
         distributed.cleanup(sync=type(final).__name__ == "RunEnded")
     if not main:
